@@ -1,0 +1,190 @@
+"""``Service``: what users write. Registers RPC methods and event handlers on a bus."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from ..domain.errors import AegisError, RemoteError, ValidationError
+from ..domain.models import DEFAULT_RPC_TIMEOUT, Event, RPCRequest, RPCResponse
+from ..domain.subjects import validate_event_pattern, validate_name
+from ..ports.message_bus import MessageBus, Subscription
+
+log = logging.getLogger("aegis_sdk.service")
+
+RPCHandler = Callable[[dict[str, Any]], Any]
+EventCallback = Callable[[Event], Any]
+
+DEFAULT_MAX_CONCURRENCY = 64
+
+
+class Service:
+    """A named service: RPC methods in a queue group, event subscriptions, and a client.
+
+    Up to ``max_concurrency`` requests run at once per method; beyond that callers get a
+    ``ServiceOverloadedError`` reply at once. A handler still running at its caller's
+    deadline is cancelled.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        bus: MessageBus,
+        instance_id: str | None = None,
+        version: str = "0.1.0",
+        *,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    ) -> None:
+        self.name = validate_name("service name", name)
+        self.bus = bus
+        self.instance_id = instance_id or f"{name}-{uuid.uuid4().hex[:8]}"
+        self.version = version
+        if max_concurrency < 1:
+            raise ValidationError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+        self.max_concurrency = max_concurrency
+        self._rpc_handlers: dict[str, RPCHandler] = {}
+        self._event_handlers: list[tuple[str, str | None, EventCallback]] = []
+        self._subscriptions: list[Subscription] = []
+        self._running = False
+
+    @property
+    def is_running(self) -> bool:
+        return self._running
+
+    # -- registration -----------------------------------------------------------------------
+
+    def rpc(self, method: str) -> Callable[[RPCHandler], RPCHandler]:
+        validate_name("method", method)
+
+        def register(fn: RPCHandler) -> RPCHandler:
+            if method in self._rpc_handlers:
+                raise ValidationError(f"method {method!r} is already registered on {self.name}")
+            self._rpc_handlers[method] = fn
+            return fn
+
+        return register
+
+    def subscribe(
+        self, pattern: str, durable: str | None = None
+    ) -> Callable[[EventCallback], EventCallback]:
+        validate_event_pattern(pattern)
+        if durable is not None:
+            validate_name("durable name", durable)
+
+        def register(fn: EventCallback) -> EventCallback:
+            self._event_handlers.append((pattern, durable, fn))
+            return fn
+
+        return register
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._running:
+            return
+        try:
+            for method, fn in self._rpc_handlers.items():
+                self._subscriptions.append(
+                    await self.bus.register_rpc_handler(
+                        self.name, method, self._request_handler(fn),
+                        max_concurrency=self.max_concurrency,
+                    )
+                )
+            for pattern, durable, fn in self._event_handlers:
+                self._subscriptions.append(
+                    await self.bus.subscribe_event(pattern, _as_coroutine(fn), durable)
+                )
+        except BaseException:
+            await self._unsubscribe_all()
+            raise
+        self._running = True
+        log.info("service %s (%s) started", self.name, self.instance_id)
+
+    async def stop(self) -> None:
+        await self._unsubscribe_all()
+        self._running = False
+
+    async def _unsubscribe_all(self) -> None:
+        subs, self._subscriptions = self._subscriptions, []
+        for sub in subs:
+            await sub.unsubscribe()
+
+    # -- client side ------------------------------------------------------------------------
+
+    async def call_rpc(
+        self,
+        target: str,
+        method: str,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Call ``target.method``; return its result or raise ``RemoteError`` and friends."""
+        request = RPCRequest(
+            target,
+            method,
+            params or {},
+            DEFAULT_RPC_TIMEOUT if timeout is None else timeout,
+            source=self.instance_id,
+        )
+        response = await self.bus.call_rpc(request)
+        if response.success:
+            return response.result
+        error = response.error or {}
+        raise RemoteError(
+            error.get("type", "Error"), error.get("message", ""), target=target, method=method
+        )
+
+    async def publish_event(
+        self, domain: str, event_type: str, payload: dict[str, Any] | None = None
+    ) -> Event:
+        event = Event(domain, event_type, payload or {}, source=self.instance_id)
+        await self.bus.publish_event(event)
+        return event
+
+    async def publish_events(
+        self, domain: str, event_type: str, payloads: Sequence[dict[str, Any]]
+    ) -> list[Event]:
+        events = [Event(domain, event_type, p, source=self.instance_id) for p in payloads]
+        await self.bus.publish_events(events)
+        return events
+
+    # -- serving ----------------------------------------------------------------------------
+
+    def _request_handler(self, fn: RPCHandler) -> Callable[[RPCRequest], Awaitable[RPCResponse]]:
+        is_async = inspect.iscoroutinefunction(fn)
+
+        async def handle(request: RPCRequest) -> RPCResponse:
+            try:
+                if is_async:
+                    async with asyncio.timeout(request.timeout):
+                        result = await fn(request.params)
+                else:
+                    result = fn(request.params)
+            except TimeoutError:
+                return RPCResponse.failure(
+                    "RPCTimeoutError",
+                    f"{self.name}.{request.method} did not finish within {request.timeout:g} s",
+                    source=self.instance_id,
+                )
+            except AegisError as exc:
+                return RPCResponse.failure(type(exc).__name__, str(exc), source=self.instance_id)
+            except Exception as exc:
+                log.exception("%s.%s raised", self.name, request.method)
+                return RPCResponse.failure(type(exc).__name__, str(exc), source=self.instance_id)
+            return RPCResponse(True, result, None, source=self.instance_id)
+
+        return handle
+
+
+def _as_coroutine(fn: EventCallback) -> Callable[[Event], Awaitable[None]]:
+    if inspect.iscoroutinefunction(fn):
+        return fn
+
+    async def call(event: Event) -> None:
+        fn(event)
+
+    return call

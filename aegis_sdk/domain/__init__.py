@@ -1,0 +1,1 @@
+"""Plain data and rules: message models, subject rules and errors. No I/O."""

@@ -1,0 +1,192 @@
+"""Message models and their wire envelopes (plain dicts, encoding-agnostic)."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ValidationError
+from .subjects import validate_name
+
+DEFAULT_RPC_TIMEOUT = 5.0
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class Message:
+    """Fields every message carries."""
+
+    message_id: str = field(default_factory=new_id, kw_only=True)
+    correlation_id: str = field(default="", kw_only=True)
+    trace_id: str = field(default_factory=new_id, kw_only=True)
+    timestamp: float = field(default_factory=time.time, kw_only=True)
+    source: str = field(default="", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not self.correlation_id:
+            self.correlation_id = self.message_id
+
+    def _header(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "correlation_id": self.correlation_id,
+            "trace_id": self.trace_id,
+            "timestamp": self.timestamp,
+            "source": self.source,
+        }
+
+
+@dataclass(slots=True)
+class RPCRequest(Message):
+    target: str
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    timeout: float = DEFAULT_RPC_TIMEOUT
+
+    def __post_init__(self) -> None:
+        Message.__post_init__(self)
+        validate_name("service name", self.target)
+        validate_name("method", self.method)
+        if self.params is None:
+            self.params = {}
+        if not isinstance(self.params, dict):
+            raise ValidationError(f"params must be a dict, got {type(self.params).__name__}")
+        if (
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or not math.isfinite(self.timeout)
+            or self.timeout <= 0
+        ):
+            raise ValidationError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+
+    def to_wire(self) -> dict[str, Any]:
+        wire = self._header()
+        wire["target"] = self.target
+        wire["method"] = self.method
+        wire["params"] = self.params
+        wire["timeout"] = self.timeout
+        return wire
+
+
+@dataclass(slots=True)
+class RPCResponse(Message):
+    success: bool
+    result: Any = None
+    error: dict[str, str] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire = self._header()
+        wire["success"] = self.success
+        wire["result"] = self.result
+        wire["error"] = self.error
+        return wire
+
+    @classmethod
+    def failure(cls, error_type: str, message: str, **header: Any) -> RPCResponse:
+        return cls(False, None, {"type": error_type, "message": message}, **header)
+
+
+@dataclass(slots=True)
+class Event(Message):
+    domain: str
+    event_type: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    version: str = "1.0"
+
+    def __post_init__(self) -> None:
+        Message.__post_init__(self)
+        validate_name("event domain", self.domain)
+        validate_name("event type", self.event_type)
+        if self.payload is None:
+            self.payload = {}
+        if not isinstance(self.payload, dict):
+            raise ValidationError(f"event payload must be a dict, got {type(self.payload).__name__}")
+        if not isinstance(self.version, str):
+            raise ValidationError(f"event version must be a string, got {self.version!r}")
+
+    def to_wire(self) -> dict[str, Any]:
+        wire = self._header()
+        wire["domain"] = self.domain
+        wire["event_type"] = self.event_type
+        wire["payload"] = self.payload
+        wire["version"] = self.version
+        return wire
+
+
+_HEADER_FIELDS = ("message_id", "correlation_id", "trace_id", "source")
+
+
+def _field(wire: dict[str, Any], name: str, types: type | tuple[type, ...], kind: str) -> Any:
+    try:
+        value = wire[name]
+    except KeyError:
+        raise ValidationError(f"{kind} is missing field {name!r}") from None
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in _as_tuple(types)):
+        expected = " or ".join(t.__name__ for t in _as_tuple(types))
+        raise ValidationError(
+            f"{kind} field {name!r} must be {expected}, got {type(value).__name__}"
+        )
+    return value
+
+
+def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _header_from_wire(wire: Any, kind: str) -> dict[str, Any]:
+    if not isinstance(wire, dict):
+        raise ValidationError(f"{kind} must be a map, got {type(wire).__name__}")
+    header: dict[str, Any] = {}
+    for name in _HEADER_FIELDS:
+        value = wire.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise ValidationError(f"{kind} field {name!r} must be str, got {type(value).__name__}")
+            header[name] = value
+    ts = wire.get("timestamp")
+    if ts is not None:
+        if isinstance(ts, bool) or not isinstance(ts, int | float):
+            raise ValidationError(f"{kind} field 'timestamp' must be a number, got {type(ts).__name__}")
+        header["timestamp"] = float(ts)
+    return header
+
+
+def request_from_wire(wire: Any) -> RPCRequest:
+    """Build a request from a decoded envelope; ``ValidationError`` names what is wrong."""
+    header = _header_from_wire(wire, "RPC request")
+    timeout = wire.get("timeout", DEFAULT_RPC_TIMEOUT)
+    return RPCRequest(
+        _field(wire, "target", str, "RPC request"),
+        _field(wire, "method", str, "RPC request"),
+        wire.get("params", {}),
+        timeout,
+        **header,
+    )
+
+
+def response_from_wire(wire: Any) -> RPCResponse:
+    header = _header_from_wire(wire, "RPC response")
+    success = _field(wire, "success", bool, "RPC response")
+    error = wire.get("error")
+    if not success:
+        if not isinstance(error, dict):
+            raise ValidationError("RPC response with success=false must carry an error map")
+        error = {"type": str(error.get("type", "Error")), "message": str(error.get("message", ""))}
+    return RPCResponse(success, wire.get("result"), error, **header)
+
+
+def event_from_wire(wire: Any) -> Event:
+    header = _header_from_wire(wire, "event")
+    return Event(
+        _field(wire, "domain", str, "event"),
+        _field(wire, "event_type", str, "event"),
+        wire.get("payload", {}),
+        wire.get("version", "1.0"),
+        **header,
+    )

@@ -1,0 +1,52 @@
+"""The message-bus port: what the application needs from a transport."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+
+from ..domain.models import Event, RPCRequest, RPCResponse
+
+RequestHandler = Callable[[RPCRequest], Awaitable[RPCResponse]]
+EventHandler = Callable[[Event], Awaitable[None]]
+
+
+class Subscription(ABC):
+    @abstractmethod
+    async def unsubscribe(self) -> None: ...
+
+
+class MessageBus(ABC):
+    @property
+    @abstractmethod
+    def is_connected(self) -> bool: ...
+
+    @abstractmethod
+    async def connect(self, servers: str | Sequence[str], **options: object) -> None: ...
+
+    @abstractmethod
+    async def disconnect(self) -> None: ...
+
+    @abstractmethod
+    async def call_rpc(self, request: RPCRequest) -> RPCResponse:
+        """Send a request and return the reply; raise on timeout or no responders."""
+
+    @abstractmethod
+    async def register_rpc_handler(
+        self, service: str, method: str, handler: RequestHandler, *, max_concurrency: int
+    ) -> Subscription:
+        """Serve ``rpc.<service>.<method>`` in the service's queue group."""
+
+    @abstractmethod
+    async def publish_event(self, event: Event) -> None:
+        """Return once the event store acknowledged the event."""
+
+    @abstractmethod
+    async def publish_events(self, events: Sequence[Event]) -> None:
+        """Publish many events pipelined; return once all are acknowledged."""
+
+    @abstractmethod
+    async def subscribe_event(
+        self, pattern: str, handler: EventHandler, durable: str | None = None
+    ) -> Subscription:
+        """Deliver matching events at least once; ack after ``handler`` returns."""
