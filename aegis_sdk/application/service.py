@@ -19,15 +19,16 @@ log = logging.getLogger("aegis_sdk.service")
 RPCHandler = Callable[[dict[str, Any]], Any]
 EventCallback = Callable[[Event], Any]
 
-DEFAULT_MAX_CONCURRENCY = 64
+DEFAULT_MAX_CONCURRENCY = 100
+DEFAULT_MAX_PENDING = 1000
 
 
 class Service:
     """A named service: RPC methods in a queue group, event subscriptions, and a client.
 
-    Up to ``max_concurrency`` requests run at once per method; beyond that callers get a
-    ``ServiceOverloadedError`` reply at once. A handler still running at its caller's
-    deadline is cancelled.
+    Per method, up to ``max_concurrency`` handlers run at once and up to ``max_pending``
+    more requests wait; beyond that callers get a ``ServiceOverloadedError`` reply at once.
+    An async handler still running at its caller's deadline is cancelled.
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class Service:
         version: str = "0.1.0",
         *,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
         self.name = validate_name("service name", name)
         self.bus = bus
@@ -45,7 +47,10 @@ class Service:
         self.version = version
         if max_concurrency < 1:
             raise ValidationError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+        if max_pending < 0:
+            raise ValidationError(f"max_pending must be >= 0, got {max_pending!r}")
         self.max_concurrency = max_concurrency
+        self.max_pending = max_pending
         self._rpc_handlers: dict[str, RPCHandler] = {}
         self._event_handlers: list[tuple[str, str | None, EventCallback]] = []
         self._subscriptions: list[Subscription] = []
@@ -92,6 +97,7 @@ class Service:
                     await self.bus.register_rpc_handler(
                         self.name, method, self._request_handler(fn),
                         max_concurrency=self.max_concurrency,
+                        max_pending=self.max_pending,
                     )
                 )
             for pattern, durable, fn in self._event_handlers:
@@ -159,23 +165,20 @@ class Service:
 
         async def handle(request: RPCRequest) -> RPCResponse:
             try:
-                if is_async:
-                    async with asyncio.timeout(request.timeout):
-                        result = await fn(request.params)
-                else:
-                    result = fn(request.params)
-            except TimeoutError:
-                return RPCResponse.failure(
-                    "RPCTimeoutError",
-                    f"{self.name}.{request.method} did not finish within {request.timeout:g} s",
-                    source=self.instance_id,
-                )
+                result = (await fn(request.params)) if is_async else fn(request.params)
             except AegisError as exc:
                 return RPCResponse.failure(type(exc).__name__, str(exc), source=self.instance_id)
             except Exception as exc:
                 log.exception("%s.%s raised", self.name, request.method)
                 return RPCResponse.failure(type(exc).__name__, str(exc), source=self.instance_id)
-            return RPCResponse(True, result, None, source=self.instance_id)
+            return RPCResponse(
+                True,
+                result,
+                None,
+                correlation_id=request.correlation_id,
+                trace_id=request.trace_id,
+                source=self.instance_id,
+            )
 
         return handle
 

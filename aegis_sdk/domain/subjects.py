@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .errors import ValidationError
@@ -16,7 +17,7 @@ def validate_name(kind: str, value: object) -> str:
     """Return ``value`` if it is one subject token: letters, digits, ``_`` or ``-``."""
     if not isinstance(value, str):
         raise ValidationError(f"{kind} must be a string, got {type(value).__name__}")
-    if not _NAME.fullmatch(value):
+    if not _is_name(value):
         raise ValidationError(
             f"{kind} {value!r} is invalid: use 1-128 letters, digits, '_' or '-' "
             "(no dots, spaces or wildcards)"
@@ -24,15 +25,34 @@ def validate_name(kind: str, value: object) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_name(value: str) -> bool:
+    return _NAME.fullmatch(value) is not None
+
+
+_SUBJECT_CACHE_SIZE = 4096
+_subjects: dict[tuple[str, object, object], str] = {}
+
+
+def _cached_subject(prefix: str, first_kind: str, first: object, second_kind: str, second: object) -> str:
+    key = (prefix, first, second)
+    try:
+        return _subjects[key]
+    except (KeyError, TypeError):  # TypeError: unhashable, so invalid; validation says why
+        subject = (
+            f"{prefix}.{validate_name(first_kind, first)}.{validate_name(second_kind, second)}"
+        )
+        if len(_subjects) < _SUBJECT_CACHE_SIZE:
+            _subjects[key] = subject
+        return subject
+
+
 def rpc_subject(service: str, method: str) -> str:
-    return f"{RPC_PREFIX}.{validate_name('service name', service)}.{validate_name('method', method)}"
+    return _cached_subject(RPC_PREFIX, "service name", service, "method", method)
 
 
 def event_subject(domain: str, event_type: str) -> str:
-    return (
-        f"{EVENT_PREFIX}.{validate_name('event domain', domain)}"
-        f".{validate_name('event type', event_type)}"
-    )
+    return _cached_subject(EVENT_PREFIX, "event domain", domain, "event type", event_type)
 
 
 def validate_event_pattern(pattern: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import re
@@ -35,11 +36,13 @@ from ..domain.models import (
 from ..domain.subjects import event_subject, rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
 from . import event_stream
+from .deadlines import DeadlineWatch
 from .serialization import Format, decode, detect_format, encode, validate_format
 
 log = logging.getLogger("aegis_sdk.nats")
 
 DEFAULT_PUBLISH_TIMEOUT = 5.0
+_PUBLISH_WINDOW = 1000
 _RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
 _CREDENTIALS_IN_URL = re.compile(r"//[^/@]*@")
 
@@ -50,13 +53,18 @@ def redact(text: str) -> str:
 
 
 class _NatsSubscription(Subscription):
-    def __init__(self, sub: Any, on_close: Any = None) -> None:
+    def __init__(self, sub: Any, on_close: Any = None, nc: Client | None = None) -> None:
         self._sub = sub
         self._on_close = on_close
+        self._nc = nc
 
     async def unsubscribe(self) -> None:
         try:
             await self._sub.unsubscribe()
+            if self._nc is not None:
+                # the server must know before we return: else it may still route a request
+                # here, where nobody answers it any more, and the caller waits its timeout
+                await self._nc.flush()
         except nats.errors.Error as exc:
             log.debug("unsubscribe: %s", exc)
         if self._on_close is not None:
@@ -88,7 +96,9 @@ class NATSAdapter(MessageBus):
         self._js: list[JetStreamContext] = []
         self._rr = itertools.count()
         self._stream_ready: asyncio.Future[None] | None = None
+        self._stream_ok = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._deadlines = DeadlineWatch()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -125,8 +135,10 @@ class NATSAdapter(MessageBus):
     async def disconnect(self) -> None:
         conns, self._conns, self._js = self._conns, [], []
         self._stream_ready = None
+        self._stream_ok = False
         for task in list(self._tasks):
             task.cancel()
+        await self._deadlines.close()
         for nc in conns:
             try:
                 await nc.drain()
@@ -174,38 +186,51 @@ class NATSAdapter(MessageBus):
         return response_from_wire(wire)
 
     async def register_rpc_handler(
-        self, service: str, method: str, handler: RequestHandler, *, max_concurrency: int = 64
+        self,
+        service: str,
+        method: str,
+        handler: RequestHandler,
+        *,
+        max_concurrency: int = 100,
+        max_pending: int = 1000,
     ) -> Subscription:
         subject = rpc_subject(service, method)
-        inflight = 0
+        running = asyncio.Semaphore(max_concurrency)
+        admitted = 0
+        limit = max_concurrency + max_pending
 
         async def serve(msg: Msg) -> None:
-            nonlocal inflight
+            nonlocal admitted
             try:
-                await self._serve_request(msg, handler)
+                async with running:
+                    await self._serve_request(msg, handler)
             finally:
-                inflight -= 1
+                admitted -= 1
 
         async def on_request(msg: Msg) -> None:
-            nonlocal inflight
+            nonlocal admitted
             if not msg.reply:
                 log.warning("ignored a request on %s without a reply subject", msg.subject)
                 return
-            if inflight >= max_concurrency:
+            if admitted >= limit:
                 await _respond(
                     msg,
                     RPCResponse.failure(
                         "ServiceOverloadedError",
-                        f"{service} is serving {inflight} requests, its limit; retry later",
+                        f"{service}.{method} has {admitted} requests running or waiting, "
+                        "its limit; retry later",
                     ),
                     detect_format(msg.data),
                 )
                 return
-            inflight += 1
+            admitted += 1
             self._spawn(serve(msg))
 
-        sub = await self._conns_or_fail()[0].subscribe(subject, queue=service, cb=on_request)
-        return _NatsSubscription(sub)
+        nc = self._conns_or_fail()[0]
+        sub = await nc.subscribe(subject, queue=service, cb=on_request)
+        # served once this returns: a caller on another connection must not get "no responders"
+        await nc.flush()
+        return _NatsSubscription(sub, nc=nc)
 
     async def _serve_request(self, msg: Msg, handler: RequestHandler) -> None:
         fmt = detect_format(msg.data)
@@ -216,18 +241,39 @@ class NATSAdapter(MessageBus):
             log.warning("rejected request on %s: %s", msg.subject, exc)
             await _respond(msg, RPCResponse.failure(type(exc).__name__, str(exc)), fmt)
             return
-        try:
-            response = await handler(request)
-        except Exception as exc:  # the application layer should not raise; never crash anyway
-            log.exception("handler for %s failed", msg.subject)
-            response = RPCResponse.failure(type(exc).__name__, str(exc))
+        response = await self._run_until_deadline(handler, request, msg.subject)
         response.correlation_id = request.correlation_id
         response.trace_id = request.trace_id
         await _respond(msg, response, fmt)
 
+    async def _run_until_deadline(
+        self, handler: RequestHandler, request: RPCRequest, subject: str
+    ) -> RPCResponse:
+        """Run the handler; cancel it once the caller's deadline has passed."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._deadlines.watch(task, request.timeout)
+        try:
+            return await handler(request)
+        except asyncio.CancelledError:
+            if not self._deadlines.release(task):
+                raise
+            task.uncancel()
+            return RPCResponse.failure(
+                "RPCTimeoutError",
+                f"{request.target}.{request.method} did not finish within {request.timeout:g} s",
+            )
+        except Exception as exc:  # the application layer should not raise; never crash anyway
+            log.exception("handler for %s failed", subject)
+            return RPCResponse.failure(type(exc).__name__, str(exc))
+        finally:
+            self._deadlines.release(task)
+
     # -- events ---------------------------------------------------------------------------------
 
     async def _ensure_stream(self) -> None:
+        if self._stream_ok:
+            return
         if self._stream_ready is None:
             self._stream_ready = asyncio.ensure_future(self._create_stream())
         try:
@@ -235,6 +281,7 @@ class NATSAdapter(MessageBus):
         except BaseException:
             self._stream_ready = None
             raise
+        self._stream_ok = True
 
     async def _create_stream(self) -> None:
         jsm = self._jetstream()
@@ -269,9 +316,13 @@ class NATSAdapter(MessageBus):
                 ) from None
             except nats.js.errors.APIError as exc:
                 raise PublishError(f"JetStream rejected event {event.message_id}: {exc}") from None
+            except nats.js.errors.NoStreamResponseError as exc:
+                last = exc
+                self._stream_ok = False  # deleted behind our back, or a fresh server
+                with contextlib.suppress(nats.errors.Error, PublishError):
+                    await self._ensure_stream()
             except (
                 nats.errors.TimeoutError,
-                nats.js.errors.NoStreamResponseError,
                 nats.errors.ConnectionClosedError,
                 nats.errors.ConnectionReconnectingError,
                 nats.errors.OutboundBufferLimitError,
@@ -287,39 +338,55 @@ class NATSAdapter(MessageBus):
         )
 
     async def publish_events(self, events: Sequence[Event]) -> None:
+        """Pipelined publish: up to two windows of acks outstanding, each bounded in time."""
         if not events:
             return
         await self._ensure_stream()
-        futures: list[asyncio.Future[Any]] = []
-        try:
-            for event in events:
-                subject = event_subject(event.domain, event.event_type)
-                payload = encode(event.to_wire(), self.serializer)
+        encoded = [
+            (event_subject(e.domain, e.event_type), encode(e.to_wire(), self.serializer), e)
+            for e in events
+        ]
+        outstanding: list[asyncio.Future[Any]] = []
+        failures: list[tuple[Event, BaseException | str]] = []
+        for start in range(0, len(encoded), _PUBLISH_WINDOW):
+            window = []
+            for subject, payload, event in encoded[start : start + _PUBLISH_WINDOW]:
                 js = self._jetstream()
-                futures.append(
-                    await js.publish_async(
-                        subject,
-                        payload,
-                        wait_stall=self.publish_timeout,
-                        headers={"Nats-Msg-Id": event.message_id},
+                try:
+                    fut = await js.publish_async(
+                        subject, payload, headers={"Nats-Msg-Id": event.message_id}
                     )
-                )
-            done, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
-        except nats.js.errors.TooManyStalledMsgsError:
+                except nats.errors.MaxPayloadError:
+                    raise ValidationError(
+                        f"event {event.message_id} of {len(payload)} bytes exceeds the "
+                        "server's max payload"
+                    ) from None
+                fut.event = event  # type: ignore[attr-defined]
+                window.append(fut)
+            failures += await self._settle_window(outstanding)
+            outstanding = window
+        failures += await self._settle_window(outstanding)
+        if failures:
+            event, first = failures[0]
             raise PublishError(
-                f"JetStream stopped acknowledging after {len(futures)} of {len(events)} events"
-            ) from None
-        except nats.errors.MaxPayloadError:
-            raise ValidationError("an event exceeds the server's max payload") from None
+                f"{len(failures)} of {len(events)} events were not acknowledged (first: "
+                f"{event.message_id}: {first}); publishing them again with the same "
+                "message_id is safe"
+            )
+
+    async def _settle_window(
+        self, futures: list[asyncio.Future[Any]]
+    ) -> list[tuple[Event, BaseException | str]]:
+        if not futures:
+            return []
+        done, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
         for fut in pending:
             fut.cancel()
-        failed = [f for f in done if f.exception() is not None]
-        if pending or failed:
-            first = failed[0].exception() if failed else "timeout"
-            raise PublishError(
-                f"{len(pending) + len(failed)} of {len(events)} events were not acknowledged "
-                f"(first: {first}); publishing them again with the same message_id is safe"
-            )
+        failed: list[tuple[Event, BaseException | str]] = [
+            (f.event, f.exception()) for f in done if f.exception() is not None  # type: ignore[attr-defined]
+        ]
+        failed += [(f.event, "no ack within the publish timeout") for f in pending]  # type: ignore[attr-defined]
+        return failed
 
     async def subscribe_event(
         self,

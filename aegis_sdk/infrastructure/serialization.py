@@ -12,9 +12,10 @@ from ..domain.errors import SerializationError, ValidationError
 Format = Literal["msgpack", "json"]
 FORMATS: tuple[Format, ...] = ("msgpack", "json")
 
-# A JSON envelope is an object: its first non-blank byte is '{'. A msgpack map starts with
-# 0x80-0x8f, 0xde or 0xdf, so the two never collide.
-_JSON_START = frozenset(b"{ \t\r\n")
+# A msgpack envelope is a map: it starts with 0x80-0x8f, 0xde or 0xdf. JSON text starts
+# with an ASCII byte ('{', '[', '"', a digit, blank...). So an ASCII first byte means JSON,
+# and a JSON client that sends a non-object (an array, say) gets an error it can read.
+_ASCII_END = 0x80
 
 
 def validate_format(name: object) -> Format:
@@ -24,7 +25,7 @@ def validate_format(name: object) -> Format:
 
 
 def detect_format(data: bytes) -> Format:
-    return "json" if data and data[0] in _JSON_START else "msgpack"
+    return "json" if data and data[0] < _ASCII_END else "msgpack"
 
 
 def encode(obj: Any, fmt: Format) -> bytes:

@@ -33,9 +33,19 @@ class MessageBus(ABC):
 
     @abstractmethod
     async def register_rpc_handler(
-        self, service: str, method: str, handler: RequestHandler, *, max_concurrency: int
+        self,
+        service: str,
+        method: str,
+        handler: RequestHandler,
+        *,
+        max_concurrency: int,
+        max_pending: int,
     ) -> Subscription:
-        """Serve ``rpc.<service>.<method>`` in the service's queue group."""
+        """Serve ``rpc.<service>.<method>`` in the service's queue group.
+
+        At most ``max_concurrency`` handlers run at once and ``max_pending`` more wait;
+        beyond that a request gets a ``ServiceOverloadedError`` reply at once.
+        """
 
     @abstractmethod
     async def publish_event(self, event: Event) -> None:

@@ -110,6 +110,7 @@ class NatsServer:
         self.binary = binary or find_binary()
         self.store_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self._launch_name = ""
 
     @property
     def url(self) -> str:
@@ -133,7 +134,10 @@ class NatsServer:
             STORE_ROOT.mkdir(parents=True, exist_ok=True)
             self.store_dir = STORE_ROOT / f"{os.getpid()}-{secrets.token_hex(4)}"
             self.store_dir.mkdir()
-        args = [str(self.binary), "-a", self.host, "-p", str(self.port)]
+        # a fresh name per launch: readiness checks that *this* process answers on the port,
+        # not another server that already holds it (then ours fails to bind and exits)
+        self._launch_name = f"aegis-{secrets.token_hex(6)}"
+        args = [str(self.binary), "-a", self.host, "-p", str(self.port), "-n", self._launch_name]
         if self.jetstream:
             args += ["-js", "-sd", str(self.store_dir / "jetstream")]
         if self.config is not None:
@@ -170,6 +174,8 @@ class NatsServer:
                 )
             try:
                 info = self._read_info()
+                if info.get("server_name") != self._launch_name:
+                    raise OSError(f"another server ({info.get('server_name')}) holds the port")
                 if not self.jetstream or info.get("jetstream"):
                     return
             except OSError as exc:
@@ -235,9 +241,14 @@ def _stop_all() -> None:
 def main() -> None:
     """``python -m aegis_sdk.testing.nats_server``: run one server until Ctrl-C."""
     with NatsServer(port=int(os.environ.get("NATS_PORT", "0")) or None) as server:
+        # sigwait only receives blocked signals; unblocked, SIGTERM would kill us before
+        # the server is stopped and its store removed. Blocked only now, so that the server
+        # process did not inherit the mask.
+        signals = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
         print(f"nats-server {PINNED_VERSION} with JetStream at {server.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            signal.sigwait(signals)
 
 
 if __name__ == "__main__":

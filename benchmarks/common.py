@@ -1,0 +1,218 @@
+"""Shared helpers: the NATS target, peer processes, statistics and run sizes.
+
+Everything here uses only the public API of ``aegis_sdk`` (and its embedded-server
+launcher), because the newest suite runs against every older SDK commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+PEER_SCRIPT = Path(__file__).with_name("peer.py")
+QUICK = os.environ.get("AEGIS_BENCH_QUICK", "") not in ("", "0")
+SETUP_CACHE_TIMEOUT = 300
+
+PAYLOADS = {"small": 100, "1KiB": 1024, "64KiB": 64 * 1024}
+
+
+def payload_params(size_name: str) -> dict[str, str]:
+    """An RPC params / event payload dict whose msgpack encoding is about the named size."""
+    return {"data": "x" * max(PAYLOADS[size_name] - 20, 1)}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work one measurement does; QUICK shrinks it for smoke runs."""
+
+    rounds: int
+    calls: int
+    warmup: int
+
+    @classmethod
+    def pick(cls, rounds: int, calls: int, warmup: int = 300) -> Sizes:
+        if QUICK:
+            return cls(2, max(calls // 20, 20), 20)
+        return cls(rounds, calls, warmup)
+
+
+# -- target --------------------------------------------------------------------------------
+
+
+def connect_options() -> dict[str, str]:
+    """Credentials for an external target, from the environment; never stored in results."""
+    options = {}
+    for env, key in (
+        ("AEGIS_NATS_USER", "user"),
+        ("AEGIS_NATS_PASSWORD", "password"),
+        ("AEGIS_NATS_TOKEN", "token"),
+        ("AEGIS_NATS_CREDS", "user_credentials"),
+    ):
+        if os.environ.get(env):
+            options[key] = os.environ[env]
+    return options
+
+
+@contextlib.contextmanager
+def nats_target() -> Iterator[str]:
+    """``AEGIS_NATS_URL`` if set, else an embedded nats-server stopped on exit."""
+    external = os.environ.get("AEGIS_NATS_URL")
+    if external:
+        yield external
+        return
+    try:
+        from aegis_sdk.testing import NatsServer
+    except ImportError as exc:  # an SDK commit without the launcher
+        raise NotImplementedError(f"no embedded server launcher: {exc}") from None
+    with NatsServer() as server:
+        yield server.url
+
+
+# -- peer processes ----------------------------------------------------------------------
+
+
+class Peer:
+    """A service (SDK or raw nats-py) in its own process; see peer.py for the modes."""
+
+    def __init__(self, url: str, mode: str, **options: object) -> None:
+        args = [sys.executable, str(PEER_SCRIPT), mode, url, json.dumps(options)]
+        self.process = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if os.environ.get("AEGIS_BENCH_DEBUG") else subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        self.info = self._read_line(timeout=30)
+
+    def _read_line(self, timeout: float) -> dict:
+        import selectors
+
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.process.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                self.stop()
+                raise RuntimeError(f"peer {self.process.args[2]} did not answer in {timeout} s")
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.wait()
+            raise RuntimeError(f"peer {self.process.args[2]} exited with code {code}")
+        return json.loads(line)
+
+    def command(self, name: str, timeout: float = 60) -> dict:
+        """Send a command line to the peer and return its JSON answer."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(name.encode() + b"\n")
+        self.process.stdin.flush()
+        return self._read_line(timeout)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        times = psutil.Process(self.pid).cpu_times()
+        return times.user + times.system
+
+    def rss_mb(self) -> float:
+        import psutil
+
+        return psutil.Process(self.pid).memory_info().rss / 2**20
+
+    def peak_rss_mb(self) -> float:
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("VmHWM not available")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def _die_with_parent() -> None:
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+@contextlib.contextmanager
+def peers(url: str, *specs: tuple[str, dict]) -> Iterator[list[Peer]]:
+    started: list[Peer] = []
+    try:
+        for mode, options in specs:
+            started.append(Peer(url, mode, **options))
+        yield started
+    finally:
+        for peer in started:
+            peer.stop()
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+
+def run(coro):
+    """Run a coroutine on a fresh event loop (asv calls benchmarks synchronously)."""
+    return asyncio.run(coro)
+
+
+def quiesce() -> None:
+    """The same GC state for every commit: collect, then freeze what survived setup."""
+    gc.collect()
+    gc.freeze()
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of an already sorted list."""
+    if not sorted_values:
+        raise ValueError("no samples")
+    pos = (len(sorted_values) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def median(values: list[float]) -> float:
+    return percentile(sorted(values), 50)
+
+
+def latency_summary(rounds: list[list[float]]) -> dict[str, float]:
+    """Per-round p50/p95/p99, median over rounds; p99.9 over all samples pooled (ms)."""
+    per_round = [sorted(r) for r in rounds]
+    pooled = sorted(v for r in rounds for v in r)
+    summary = {
+        f"p{name}": median([percentile(r, q) for r in per_round]) * 1e3
+        for name, q in (("50", 50), ("95", 95), ("99", 99))
+    }
+    summary["p99.9"] = percentile(pooled, 99.9) * 1e3
+    summary["samples"] = len(pooled)
+    return summary
+
+
+class Timer:
+    """Wall and process-CPU time of a block."""
+
+    def __enter__(self) -> Timer:
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0

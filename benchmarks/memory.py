@@ -1,0 +1,30 @@
+"""Resident memory of a service process, at rest and its peak under load (MB)."""
+
+from __future__ import annotations
+
+from .events import _EventDelivery
+from .rpc import _ConcurrentRPC
+
+
+class RPCServiceMemory(_ConcurrentRPC):
+    """An RPC service process: after start-up, and its peak (VmHWM) after the throughput runs."""
+
+    unit = "MB"
+
+    def track_rss_at_rest(self, cache):
+        return cache["rss_rest_mb"]
+
+    def track_peak_rss_under_load(self, cache):
+        return cache["rss_peak_mb"]
+
+
+class SubscriberMemory(_EventDelivery):
+    """An event-subscriber process: after start-up, and its peak after the delivery runs."""
+
+    unit = "MB"
+
+    def track_rss_at_rest(self, cache):
+        return cache["rss_rest_mb"]
+
+    def track_peak_rss_under_load(self, cache):
+        return cache["rss_peak_mb"]

@@ -1,0 +1,305 @@
+"""RPC: round-trip latency, throughput, queue-group sharing and CPU cost per call.
+
+The service under test runs in its own process (``peer.py``), as in production. Each
+``setup_cache`` measures a whole group once per commit (asv hands its result to every
+``track_`` method of the classes that share it); the ``track_`` methods only report.
+Throughput is reported as microseconds per request (1e6 / requests per second) so
+that, as for every asv metric, lower is better and a drop in requests/s is a regression.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+
+from . import common, loads
+from .common import Sizes, Timer, latency_summary, median, nats_target, peers
+
+SERIALIZERS = ["msgpack", "json"]
+PAYLOAD_NAMES = list(common.PAYLOADS)
+HEADLINE = ("msgpack", "small")
+SERVICE = "bench-rpc"
+
+
+def _skip_if_missing(value) -> None:
+    if value is None:
+        raise NotImplementedError("not measurable on this commit")
+
+
+# -- serial round trips ------------------------------------------------------------------
+
+
+async def _measure_serial(url: str, peer_info: dict) -> dict:
+    import nats
+    from aegis_sdk import NATSAdapter, Service
+
+    options = common.connect_options()
+    results: dict = {"latency": {}, "cpu_client": {}, "cpu_service": {}, "raw": None}
+    raw_nc = await nats.connect(url, **options)
+    try:
+        for serializer in SERIALIZERS:
+            bus = NATSAdapter(serializer=serializer)
+            await bus.connect(url, **options)
+            client = Service("bench-client", bus)
+            peer = peer_info[serializer]
+            for payload in PAYLOAD_NAMES:
+                params = common.payload_params(payload)
+                headline = (serializer, payload) == HEADLINE
+                sizes = Sizes.pick(rounds=5, calls=2000 if headline else 600)
+                sdk = loads.sdk_rpc_call(client, f"{SERVICE}-{serializer}", "echo", params)
+                raw = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
+                await loads.serial_latencies(sdk, sizes.warmup)
+                if headline:
+                    await loads.serial_latencies(raw, sizes.warmup)
+                common.quiesce()
+                sdk_rounds, raw_rounds, cpu_client, cpu_service = [], [], [], []
+                for r in range(sizes.rounds):
+                    if headline and r % 2:
+                        raw_rounds.append(await loads.serial_latencies(raw, sizes.calls))
+                    service_cpu0 = peer.cpu_seconds()
+                    with Timer() as t:
+                        sdk_rounds.append(await loads.serial_latencies(sdk, sizes.calls))
+                    cpu_service.append((peer.cpu_seconds() - service_cpu0) / sizes.calls * 1e6)
+                    cpu_client.append(t.cpu / sizes.calls * 1e6)
+                    if headline and not r % 2:
+                        raw_rounds.append(await loads.serial_latencies(raw, sizes.calls))
+                key = f"{serializer}/{payload}"
+                results["latency"][key] = latency_summary(sdk_rounds)
+                results["cpu_client"][key] = median(cpu_client)
+                results["cpu_service"][key] = median(cpu_service)
+                if headline:
+                    results["raw"] = latency_summary(raw_rounds)
+            await bus.disconnect()
+    finally:
+        await raw_nc.close()
+    return results
+
+
+class _SerialRPC:
+    """Shared measurement of serial round trips (one ``setup_cache`` for the subclasses)."""
+
+    version = "1"
+    timeout = common.SETUP_CACHE_TIMEOUT
+
+    def setup_cache(self):
+        with nats_target() as url:
+            specs = [("raw-rpc", {"name": SERVICE})]
+            specs += [("sdk-rpc", {"name": f"{SERVICE}-{s}", "serializer": s}) for s in SERIALIZERS]
+            with peers(url, *specs) as started:
+                by_serializer = dict(zip(SERIALIZERS, started[1:], strict=True))
+                return common.run(_measure_serial(url, by_serializer))
+
+    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+
+
+class RPCLatency(_SerialRPC):
+    """Serial round-trip latency through ``Service.call_rpc`` to a service in another process.
+
+    p50/p95/p99: median over 5 rounds of each round's percentile; p99.9: over all calls
+    of the rounds pooled (10,000 for msgpack/small, 3,000 for the others).
+    """
+
+    params = (SERIALIZERS, PAYLOAD_NAMES)
+    param_names = ["serializer", "payload"]
+    unit = "ms"
+
+    def track_p50(self, cache, serializer, payload):
+        return cache["latency"][f"{serializer}/{payload}"]["p50"]
+
+    def track_p95(self, cache, serializer, payload):
+        return cache["latency"][f"{serializer}/{payload}"]["p95"]
+
+    def track_p99(self, cache, serializer, payload):
+        return cache["latency"][f"{serializer}/{payload}"]["p99"]
+
+    def track_p99_9(self, cache, serializer, payload):
+        return cache["latency"][f"{serializer}/{payload}"]["p99.9"]
+
+
+class RPCLatencyVsRaw(_SerialRPC):
+    """SDK latency (msgpack, small) divided by raw nats-py request/reply in the same run.
+
+    Target: p50 and p99 within 1.15x of raw.
+    """
+
+    unit = "ratio SDK/raw"
+
+    def track_p50_ratio(self, cache):
+        return cache["latency"]["msgpack/small"]["p50"] / cache["raw"]["p50"]
+
+    def track_p99_ratio(self, cache):
+        return cache["latency"]["msgpack/small"]["p99"] / cache["raw"]["p99"]
+
+    def track_raw_p50_ms(self, cache):
+        return cache["raw"]["p50"]
+
+    track_raw_p50_ms.unit = "ms"
+
+    def track_raw_p99_ms(self, cache):
+        return cache["raw"]["p99"]
+
+    track_raw_p99_ms.unit = "ms"
+
+
+class RPCCPUPerCall(_SerialRPC):
+    """CPU time (user + system) per serial call: the client process and the service process."""
+
+    params = (SERIALIZERS, PAYLOAD_NAMES)
+    param_names = ["serializer", "payload"]
+    unit = "us CPU/call"
+
+    def track_client(self, cache, serializer, payload):
+        return cache["cpu_client"][f"{serializer}/{payload}"]
+
+    def track_service(self, cache, serializer, payload):
+        return cache["cpu_service"][f"{serializer}/{payload}"]
+
+
+# -- many calls in flight ------------------------------------------------------------------
+
+POOL_SIZES = [1, 3]
+IN_FLIGHT = 100
+
+
+async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
+    import nats
+    from aegis_sdk import NATSAdapter, Service
+
+    options = common.connect_options()
+    params = common.payload_params("small")
+    sizes = Sizes.pick(rounds=5, calls=5000, warmup=1000)
+    rates: dict = collections.defaultdict(list)
+    calls: dict = {}
+    raw_nc = await nats.connect(url, **options)
+    buses = {}
+    for pool in POOL_SIZES:
+        buses[pool] = NATSAdapter(pool_size=pool)
+        await buses[pool].connect(url, **options)
+        client = Service("bench-client", buses[pool])
+        calls[f"sdk/{pool}"] = loads.sdk_rpc_call(client, SERVICE, "echo", params)
+    calls["raw"] = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
+    rest_rss = service_peer.rss_mb()
+    for call in calls.values():
+        await loads.closed_loop_rate(call, sizes.warmup, IN_FLIGHT)
+    common.quiesce()
+    order = list(calls)
+    for r in range(sizes.rounds):
+        for name in order[r % len(order):] + order[: r % len(order)]:
+            rates[name].append(await loads.closed_loop_rate(calls[name], sizes.calls, IN_FLIGHT))
+    results = {
+        "rate": {name: median(values) for name, values in rates.items()},
+        "rss_rest_mb": rest_rss,
+        "rss_peak_mb": service_peer.peak_rss_mb(),
+    }
+
+    # queue group: three instances of one service share the calls
+    client = Service("bench-client", buses[1])
+    whoami_calls = 300 if common.QUICK else 3000
+    counts = collections.Counter()
+
+    async def whoami():
+        counts[await client.call_rpc(f"{SERVICE}-group", "whoami", {})] += 1
+
+    await loads.closed_loop_rate(whoami, whoami_calls, 10)
+    shares = [counts.get(p.info["instance"], 0) for p in group_peers]
+    if sum(shares) != whoami_calls:
+        raise RuntimeError(f"queue group answered {sum(shares)} of {whoami_calls} calls")
+    results["group_shares"] = shares
+    for bus in buses.values():
+        await bus.disconnect()
+    await raw_nc.close()
+    return results
+
+
+class _ConcurrentRPC:
+    version = "1"
+
+    def setup_cache(self):
+        with nats_target() as url:
+            specs = [("sdk-rpc", {"name": SERVICE}), ("raw-rpc", {"name": SERVICE})]
+            specs += [("sdk-rpc", {"name": f"{SERVICE}-group"})] * 3
+            with peers(url, *specs) as started:
+                return common.run(_measure_concurrent(url, started[0], started[2:]))
+
+    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+
+
+class RPCThroughput(_ConcurrentRPC):
+    """Maximum throughput: 100 calls in flight through ``Service.call_rpc``, median of 5 rounds.
+
+    Reported as microseconds per request = 1e6 / (requests per second): lower is better.
+    """
+
+    params = POOL_SIZES
+    param_names = ["pool_size"]
+
+    def track_us_per_request(self, cache, pool_size):
+        return 1e6 / cache["rate"][f"sdk/{pool_size}"]
+
+    track_us_per_request.unit = "us/request (1e6/req/s)"
+
+    def track_raw_over_sdk_rate(self, cache, pool_size):
+        """raw nats-py requests/s divided by the SDK's: <= 1 means the SDK is at least as fast."""
+        return cache["rate"]["raw"] / cache["rate"][f"sdk/{pool_size}"]
+
+    track_raw_over_sdk_rate.unit = "ratio raw/SDK rate"
+
+
+class RPCQueueGroup(_ConcurrentRPC):
+    """How evenly 3 instances of one service share calls: busiest share / fair share (1.0 = even)."""
+
+    unit = "ratio max/fair share"
+
+    def track_busiest_over_fair_share(self, cache):
+        shares = cache["group_shares"]
+        return max(shares) / (sum(shares) / len(shares))
+
+
+# -- statistics-backed timing for asv compare --------------------------------------------
+
+
+class RPCRoundTrip:
+    """One serial call per sample through ``Service.call_rpc`` (asv samples and tests these)."""
+
+    version = "1"
+    params = ["sdk", "raw"]
+    param_names = ["client"]
+    warmup_time = 0.5
+
+    def setup(self, client):
+        self._stack = contextlib.ExitStack()
+        url = self._stack.enter_context(nats_target())
+        mode = "sdk-rpc" if client == "sdk" else "raw-rpc"
+        self._stack.enter_context(peers(url, (mode, {"name": SERVICE})))
+        self.loop = asyncio.new_event_loop()
+        self.call = self.loop.run_until_complete(self._connect(url, client))
+        for _ in range(200):
+            self.loop.run_until_complete(self.call())
+        common.quiesce()
+
+    async def _connect(self, url, client):
+        import nats
+        from aegis_sdk import NATSAdapter, Service
+
+        params = common.payload_params("small")
+        if client == "raw":
+            self._nc = await nats.connect(url, **common.connect_options())
+            self._close = self._nc.close
+            return loads.raw_rpc_call(self._nc, f"raw.{SERVICE}.echo", params)
+        bus = NATSAdapter()
+        await bus.connect(url, **common.connect_options())
+        self._close = bus.disconnect
+        return loads.sdk_rpc_call(Service("bench-client", bus), SERVICE, "echo", params)
+
+    def teardown(self, client):
+        try:
+            self.loop.run_until_complete(self._close())
+            self.loop.close()
+        finally:
+            self._stack.close()
+
+    def time_call(self, client):
+        self.loop.run_until_complete(self.call())
+
+
