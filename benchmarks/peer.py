@@ -7,7 +7,8 @@ Modes:
               end-to-end latency (handler time minus the event's timestamp)
 
 It prints one JSON line when ready, then answers commands read from stdin, one per line:
-``stats`` (counters and samples), ``reset``; EOF stops it.
+``stats`` (counters and samples), ``mem`` (resident and peak MB), ``cpu`` (process CPU seconds, precise to the
+nanosecond unlike psutil's clock ticks), ``reset``; EOF stops it.
 """
 
 from __future__ import annotations
@@ -106,6 +107,16 @@ async def sdk_events(url: str, opts: dict, state: dict):
     return close
 
 
+def _memory() -> dict:
+    import resource
+
+    import psutil
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024
+    return {"rss_mb": psutil.Process().memory_info().rss / 2**20, "peak_mb": peak_mb}
+
+
 MODES = {"sdk-rpc": sdk_rpc, "raw-rpc": raw_rpc, "sdk-events": sdk_events}
 
 
@@ -127,6 +138,10 @@ async def main(mode: str, url: str, opts: dict) -> None:
                     "latencies": state.get("latencies", []),
                 }
             )
+        elif line == "cpu":
+            _reply({"cpu": time.process_time()})
+        elif line == "mem":
+            _reply(_memory())
         elif line == "reset":
             state["count"] = 0
             state.get("latencies", []).clear()
