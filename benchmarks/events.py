@@ -31,6 +31,7 @@ def _skip_if_missing(value) -> None:
 
 async def _measure_publish(url: str) -> dict:
     import nats
+
     from aegis_sdk import Event, NATSAdapter, Service
 
     options = common.connect_options()
@@ -79,11 +80,14 @@ async def _measure_publish(url: str) -> dict:
         )
         steps = [
             ("concurrent", lambda: loads.closed_loop_rate(sdk_publish, burst, IN_FLIGHT)),
-            ("raw_async", lambda: loads.raw_publish_async_rate(js, RAW_SUBJECT, raw_payload, burst)),
+            (
+                "raw_async",
+                lambda: loads.raw_publish_async_rate(js, RAW_SUBJECT, raw_payload, burst),
+            ),
         ]
         if has_batch:
             steps.append(("batch", lambda: batch_rate(burst)))
-        for name, step in steps[r % len(steps):] + steps[: r % len(steps)]:
+        for name, step in steps[r % len(steps) :] + steps[: r % len(steps)]:
             rates[name].append(await step())
     with Timer() as t:
         if has_batch:
@@ -207,6 +211,7 @@ async def _wait_delivered(peer, expected: int, timeout: float = 60.0) -> dict:
 
 async def _measure_delivery(url: str, peer, durable: str) -> dict:
     import nats
+
     from aegis_sdk import NATSAdapter, Service
 
     options = common.connect_options()
@@ -269,8 +274,10 @@ class _EventDelivery:
     def setup_cache(self):
         durable = f"bench-{secrets.token_hex(4)}"
         with nats_target() as url:
-            spec = ("sdk-events", {"name": "bench-sub", "pattern": "events.benchdelivery.*",
-                                   "durable": durable})
+            spec = (
+                "sdk-events",
+                {"name": "bench-sub", "pattern": "events.benchdelivery.*", "durable": durable},
+            )
             with peers(url, spec) as (peer,):
                 return common.run(_measure_delivery(url, peer, durable))
 

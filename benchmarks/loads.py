@@ -11,6 +11,20 @@ import msgpack
 Call = Callable[[], Awaitable[object]]
 
 
+async def until_served(call: Call, timeout: float = 10.0) -> None:
+    """Retry the first call until the peer answers: an older SDK may return from
+    ``Service.start`` before the server has registered its subscriptions."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await call()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
 async def serial_latencies(call: Call, n: int) -> list[float]:
     """``n`` calls one after another; the seconds each took."""
     clock = time.perf_counter

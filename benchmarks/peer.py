@@ -7,8 +7,8 @@ Modes:
               end-to-end latency (handler time minus the event's timestamp)
 
 It prints one JSON line when ready, then answers commands read from stdin, one per line:
-``stats`` (counters and samples), ``mem`` (resident and peak MB), ``cpu`` (process CPU seconds, precise to the
-nanosecond unlike psutil's clock ticks), ``reset``; EOF stops it.
+``stats`` (counters and samples), ``mem`` (resident and peak MB), ``cpu`` (process CPU
+seconds, precise to the nanosecond unlike psutil's clock ticks), ``reset``; EOF stops it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def _connect_options() -> dict[str, str]:
 async def sdk_rpc(url: str, opts: dict, state: dict):
     from aegis_sdk import NATSAdapter, Service
 
-    bus = NATSAdapter(pool_size=opts.get("pool_size", 1), serializer=opts.get("serializer", "msgpack"))
+    bus = NATSAdapter(
+        pool_size=opts.get("pool_size", 1), serializer=opts.get("serializer", "msgpack")
+    )
     await bus.connect(url, **_connect_options())
     service = Service(opts["name"], bus)
 
@@ -76,6 +78,7 @@ async def raw_rpc(url: str, opts: dict, state: dict):
         await msg.respond(packb({"success": True, "result": request["params"]}))
 
     await nc.subscribe(f"raw.{opts['name']}.echo", queue=opts["name"], cb=on_request)
+    await nc.flush()
     state["instance"] = "raw"
     return nc.drain
 

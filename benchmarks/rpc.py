@@ -32,6 +32,7 @@ def _skip_if_missing(value) -> None:
 
 async def _measure_serial(url: str, peer_info: dict) -> dict:
     import nats
+
     from aegis_sdk import NATSAdapter, Service
 
     options = common.connect_options()
@@ -49,8 +50,10 @@ async def _measure_serial(url: str, peer_info: dict) -> dict:
                 sizes = Sizes.pick(rounds=5, calls=2000 if headline else 600)
                 sdk = loads.sdk_rpc_call(client, f"{SERVICE}-{serializer}", "echo", params)
                 raw = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
+                await loads.until_served(sdk)
                 await loads.serial_latencies(sdk, sizes.warmup)
                 if headline:
+                    await loads.until_served(raw)
                     await loads.serial_latencies(raw, sizes.warmup)
                 common.quiesce()
                 sdk_rounds, raw_rounds, cpu_client, cpu_service = [], [], [], []
@@ -164,6 +167,7 @@ IN_FLIGHT = 100
 
 async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
     import nats
+
     from aegis_sdk import NATSAdapter, Service
 
     options = common.connect_options()
@@ -181,11 +185,12 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
     calls["raw"] = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
     rest_rss = service_peer.rss_mb()
     for call in calls.values():
+        await loads.until_served(call)
         await loads.closed_loop_rate(call, sizes.warmup, IN_FLIGHT)
     common.quiesce()
     order = list(calls)
     for r in range(sizes.rounds):
-        for name in order[r % len(order):] + order[: r % len(order)]:
+        for name in order[r % len(order) :] + order[: r % len(order)]:
             rates[name].append(await loads.closed_loop_rate(calls[name], sizes.calls, IN_FLIGHT))
     results = {
         "rate": {name: median(values) for name, values in rates.items()},
@@ -201,6 +206,8 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
     async def whoami():
         counts[await client.call_rpc(f"{SERVICE}-group", "whoami", {})] += 1
 
+    await loads.until_served(whoami)
+    counts.clear()
     await loads.closed_loop_rate(whoami, whoami_calls, 10)
     shares = [counts.get(p.info["instance"], 0) for p in group_peers]
     if sum(shares) != whoami_calls:
@@ -247,7 +254,7 @@ class RPCThroughput(_ConcurrentRPC):
 
 
 class RPCQueueGroup(_ConcurrentRPC):
-    """How evenly 3 instances of one service share calls: busiest share / fair share (1.0 = even)."""
+    """How evenly 3 instances of one service share calls: busiest / fair share (1.0 = even)."""
 
     unit = "ratio max/fair share"
 
@@ -274,12 +281,14 @@ class RPCRoundTrip:
         self._stack.enter_context(peers(url, (mode, {"name": SERVICE})))
         self.loop = asyncio.new_event_loop()
         self.call = self.loop.run_until_complete(self._connect(url, client))
+        self.loop.run_until_complete(loads.until_served(self.call))
         for _ in range(200):
             self.loop.run_until_complete(self.call())
         common.quiesce()
 
     async def _connect(self, url, client):
         import nats
+
         from aegis_sdk import NATSAdapter, Service
 
         params = common.payload_params("small")
@@ -301,5 +310,3 @@ class RPCRoundTrip:
 
     def time_call(self, client):
         self.loop.run_until_complete(self.call())
-
-

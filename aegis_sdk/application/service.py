@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import uuid
@@ -95,7 +94,9 @@ class Service:
             for method, fn in self._rpc_handlers.items():
                 self._subscriptions.append(
                     await self.bus.register_rpc_handler(
-                        self.name, method, self._request_handler(fn),
+                        self.name,
+                        method,
+                        self._request_handler(fn),
                         max_concurrency=self.max_concurrency,
                         max_pending=self.max_pending,
                     )
@@ -166,6 +167,10 @@ class Service:
         async def handle(request: RPCRequest) -> RPCResponse:
             try:
                 result = (await fn(request.params)) if is_async else fn(request.params)
+                if not is_async and inspect.isawaitable(result):
+                    # an async callable that iscoroutinefunction misses (an object with
+                    # ``async def __call__``, a decorated coroutine function): run it too
+                    result = await result
             except AegisError as exc:
                 return RPCResponse.failure(type(exc).__name__, str(exc), source=self.instance_id)
             except Exception as exc:
@@ -188,6 +193,10 @@ def _as_coroutine(fn: EventCallback) -> Callable[[Event], Awaitable[None]]:
         return fn
 
     async def call(event: Event) -> None:
-        fn(event)
+        result = fn(event)
+        if inspect.isawaitable(result):
+            # an async callable that iscoroutinefunction misses: not awaiting it would ack
+            # the event unhandled
+            await result
 
     return call

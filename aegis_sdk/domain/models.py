@@ -84,7 +84,9 @@ class RPCRequest(Message):
             or not math.isfinite(self.timeout)
             or self.timeout <= 0
         ):
-            raise ValidationError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+            raise ValidationError(
+                f"timeout must be a positive number of seconds, got {self.timeout!r}"
+            )
 
     def to_wire(self) -> dict[str, Any]:
         wire = self._header()
@@ -127,7 +129,9 @@ class Event(Message):
         if self.payload is None:
             self.payload = {}
         if not isinstance(self.payload, dict):
-            raise ValidationError(f"event payload must be a dict, got {type(self.payload).__name__}")
+            raise ValidationError(
+                f"event payload must be a dict, got {type(self.payload).__name__}"
+            )
         if not isinstance(self.version, str):
             raise ValidationError(f"event version must be a string, got {self.version!r}")
 
@@ -168,12 +172,16 @@ def _header_from_wire(wire: Any, kind: str) -> dict[str, Any]:
         value = wire.get(name)
         if value is not None:
             if not isinstance(value, str):
-                raise ValidationError(f"{kind} field {name!r} must be str, got {type(value).__name__}")
+                raise ValidationError(
+                    f"{kind} field {name!r} must be str, got {type(value).__name__}"
+                )
             header[name] = value
     ts = wire.get("timestamp")
     if ts is not None:
         if isinstance(ts, bool) or not isinstance(ts, int | float):
-            raise ValidationError(f"{kind} field 'timestamp' must be a number, got {type(ts).__name__}")
+            raise ValidationError(
+                f"{kind} field 'timestamp' must be a number, got {type(ts).__name__}"
+            )
         header["timestamp"] = float(ts)
     return header
 

@@ -34,7 +34,9 @@ _SUBJECT_CACHE_SIZE = 4096
 _subjects: dict[tuple[str, object, object], str] = {}
 
 
-def _cached_subject(prefix: str, first_kind: str, first: object, second_kind: str, second: object) -> str:
+def _cached_subject(
+    prefix: str, first_kind: str, first: object, second_kind: str, second: object
+) -> str:
     key = (prefix, first, second)
     try:
         return _subjects[key]

@@ -106,7 +106,9 @@ class NATSAdapter(MessageBus):
     def is_connected(self) -> bool:
         return any(nc.is_connected for nc in self._conns)
 
-    async def connect(self, servers: str | Sequence[str] = "nats://127.0.0.1:4222", **options: Any) -> None:
+    async def connect(
+        self, servers: str | Sequence[str] = "nats://127.0.0.1:4222", **options: Any
+    ) -> None:
         if self._conns:
             raise BusConnectionError("already connected; call disconnect() first")
         options.setdefault("max_reconnect_attempts", -1)
@@ -383,7 +385,9 @@ class NATSAdapter(MessageBus):
         for fut in pending:
             fut.cancel()
         failed: list[tuple[Event, BaseException | str]] = [
-            (f.event, f.exception()) for f in done if f.exception() is not None  # type: ignore[attr-defined]
+            (f.event, f.exception())
+            for f in done
+            if f.exception() is not None  # type: ignore[attr-defined]
         ]
         failed += [(f.event, "no ack within the publish timeout") for f in pending]  # type: ignore[attr-defined]
         return failed

@@ -48,7 +48,9 @@ def decode(data: bytes) -> tuple[dict[str, Any], Format]:
     except RecursionError:
         raise SerializationError(f"{fmt} message is nested too deeply") from None
     except Exception as exc:  # msgpack raises several unrelated types on bad input
-        raise SerializationError(f"undecodable {fmt} message: {type(exc).__name__}: {exc}") from None
+        raise SerializationError(
+            f"undecodable {fmt} message: {type(exc).__name__}: {exc}"
+        ) from None
     if not isinstance(obj, dict):
         raise SerializationError(f"{fmt} message must be a map, got {type(obj).__name__}")
     return obj, fmt

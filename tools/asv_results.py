@@ -1,0 +1,78 @@
+"""Read asv results files (format version 2) without asv's machinery.
+
+A result is one value of one benchmark for one parameter combination of one commit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str  # e.g. rpc.RPCLatency.track_p99
+    params: tuple[str, ...]  # e.g. ("'msgpack'", "'small'"); () when unparameterized
+    value: float | None  # None: failed or skipped
+    unit: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}({', '.join(self.params)})" if self.params else self.name
+
+    @property
+    def label(self) -> str:
+        params = ", ".join(p.strip("'") for p in self.params)
+        return f"{self.name} [{params}]" if params else self.name
+
+
+def results_dir() -> Path:
+    conf = json.loads((REPO / "asv.conf.json").read_text())
+    return REPO / conf.get("results_dir", "results")
+
+
+def benchmark_meta(root: Path | None = None) -> dict:
+    path = (root or results_dir()) / "benchmarks.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def result_files(machine: str, commit: str, root: Path | None = None) -> list[Path]:
+    folder = (root or results_dir()) / machine
+    return sorted(folder.glob(f"{commit[:8]}-*.json"))
+
+
+def load(machine: str, commit: str, root: Path | None = None) -> list[Result]:
+    """Every result of ``commit`` (full hash or 8+ char prefix) on ``machine``."""
+    root = root or results_dir()
+    meta = benchmark_meta(root)
+    out: list[Result] = []
+    for path in result_files(machine, commit, root):
+        data = json.loads(path.read_text())
+        if not data["commit_hash"].startswith(commit):
+            continue
+        columns = data["result_columns"]
+        for name, row in data["results"].items():
+            fields = dict(zip(columns, row, strict=False))
+            values = fields.get("result") or []
+            param_lists = fields.get("params") or []
+            combos = list(itertools.product(*param_lists)) if param_lists else [()]
+            unit = meta.get(name, {}).get("unit", "")
+            for combo, value in zip(combos, values, strict=False):
+                ok = isinstance(value, int | float) and not math.isnan(value)
+                out.append(Result(name, tuple(combo), float(value) if ok else None, unit))
+    return out
+
+
+def commits_with_results(machine: str, root: Path | None = None) -> set[str]:
+    folder = (root or results_dir()) / machine
+    found = set()
+    for path in folder.glob("*.json"):
+        if path.name == "machine.json":
+            continue
+        found.add(json.loads(path.read_text())["commit_hash"])
+    return found
