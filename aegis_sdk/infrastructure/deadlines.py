@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 
 SWEEP_INTERVAL = 0.1
+IDLE_SWEEPS_BEFORE_EXIT = 20  # a sweeper per request would cost more than it saves
 
 
 class DeadlineWatch:
@@ -36,8 +37,10 @@ class DeadlineWatch:
 
     async def _sweep(self) -> None:
         loop = asyncio.get_running_loop()
-        while self._deadlines:
+        idle = 0
+        while idle < IDLE_SWEEPS_BEFORE_EXIT:
             await asyncio.sleep(self.interval)
+            idle = 0 if self._deadlines else idle + 1
             now = loop.time()
             for task, deadline in list(self._deadlines.items()):
                 if deadline <= now and task not in self._expired:

@@ -30,14 +30,14 @@ from ..domain.models import (
     RPCRequest,
     RPCResponse,
     event_from_wire,
-    request_from_wire,
     response_from_wire,
 )
 from ..domain.subjects import event_subject, rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
 from . import event_stream
 from .deadlines import DeadlineWatch
-from .serialization import Format, decode, detect_format, encode, validate_format
+from .rpc_server import RequestServer
+from .serialization import Format, decode, encode, validate_format
 
 log = logging.getLogger("aegis_sdk.nats")
 
@@ -197,79 +197,19 @@ class NATSAdapter(MessageBus):
         max_pending: int = 1000,
     ) -> Subscription:
         subject = rpc_subject(service, method)
-        running = asyncio.Semaphore(max_concurrency)
-        admitted = 0
-        limit = max_concurrency + max_pending
-
-        async def serve(msg: Msg) -> None:
-            nonlocal admitted
-            try:
-                async with running:
-                    await self._serve_request(msg, handler)
-            finally:
-                admitted -= 1
-
-        async def on_request(msg: Msg) -> None:
-            nonlocal admitted
-            if not msg.reply:
-                log.warning("ignored a request on %s without a reply subject", msg.subject)
-                return
-            if admitted >= limit:
-                await _respond(
-                    msg,
-                    RPCResponse.failure(
-                        "ServiceOverloadedError",
-                        f"{service}.{method} has {admitted} requests running or waiting, "
-                        "its limit; retry later",
-                    ),
-                    detect_format(msg.data),
-                )
-                return
-            admitted += 1
-            self._spawn(serve(msg))
-
+        server = RequestServer(
+            f"{service}.{method}",
+            handler,
+            max_concurrency=max_concurrency,
+            max_pending=max_pending,
+            deadlines=self._deadlines,
+            tasks=self._tasks,
+        )
         nc = self._conns_or_fail()[0]
-        sub = await nc.subscribe(subject, queue=service, cb=on_request)
+        sub = await nc.subscribe(subject, queue=service, cb=server.on_request)
         # served once this returns: a caller on another connection must not get "no responders"
         await nc.flush()
         return _NatsSubscription(sub, nc=nc)
-
-    async def _serve_request(self, msg: Msg, handler: RequestHandler) -> None:
-        fmt = detect_format(msg.data)
-        try:
-            wire, fmt = decode(msg.data)
-            request = request_from_wire(wire)
-        except (SerializationError, ValidationError) as exc:
-            log.warning("rejected request on %s: %s", msg.subject, exc)
-            await _respond(msg, RPCResponse.failure(type(exc).__name__, str(exc)), fmt)
-            return
-        response = await self._run_until_deadline(handler, request, msg.subject)
-        response.correlation_id = request.correlation_id
-        response.trace_id = request.trace_id
-        await _respond(msg, response, fmt)
-
-    async def _run_until_deadline(
-        self, handler: RequestHandler, request: RPCRequest, subject: str
-    ) -> RPCResponse:
-        """Run the handler; cancel it once the caller's deadline has passed."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._deadlines.watch(task, request.timeout)
-        try:
-            return await handler(request)
-        except asyncio.CancelledError:
-            if not self._deadlines.release(task):
-                raise
-            task.uncancel()
-            return RPCResponse.failure(
-                "RPCTimeoutError",
-                f"{request.target}.{request.method} did not finish within {request.timeout:g} s",
-            )
-        except Exception as exc:  # the application layer should not raise; never crash anyway
-            log.exception("handler for %s failed", subject)
-            return RPCResponse.failure(type(exc).__name__, str(exc))
-        finally:
-            self._deadlines.release(task)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -478,25 +418,6 @@ class NATSAdapter(MessageBus):
         if not self._conns:
             raise BusConnectionError("not connected: call connect() first")
         return self._conns
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-
-async def _respond(msg: Msg, response: RPCResponse, fmt: Format) -> None:
-    try:
-        data = encode(response.to_wire(), fmt)
-    except SerializationError as exc:
-        failure = RPCResponse.failure("SerializationError", f"result cannot be encoded: {exc}")
-        failure.correlation_id = response.correlation_id
-        failure.trace_id = response.trace_id
-        data = encode(failure.to_wire(), fmt)
-    try:
-        await msg.respond(data)
-    except nats.errors.Error as exc:
-        log.warning("could not reply on %s: %s", msg.subject, exc)
 
 
 async def _settle(ack: Any) -> None:

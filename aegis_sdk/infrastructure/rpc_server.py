@@ -1,0 +1,117 @@
+"""Serving one RPC subject: decode, admit, run handlers concurrently within limits and
+deadlines, reply. Every bad request gets an error reply; nothing here raises to nats-py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from nats.aio.msg import Msg
+
+from ..domain.errors import SerializationError, ValidationError
+from ..domain.models import RPCRequest, RPCResponse, request_from_wire
+from ..ports.message_bus import RequestHandler
+from .deadlines import DeadlineWatch
+from .eager import start_eagerly
+from .serialization import Format, decode, detect_format, encode
+
+log = logging.getLogger("aegis_sdk.nats")
+
+
+class RequestServer:
+    """At most ``max_concurrency`` handlers run at once and ``max_pending`` more wait;
+    beyond that a request gets a ``ServiceOverloadedError`` reply at once. A handler still
+    running after its caller's deadline is cancelled."""
+
+    def __init__(
+        self,
+        name: str,
+        handler: RequestHandler,
+        *,
+        max_concurrency: int,
+        max_pending: int,
+        deadlines: DeadlineWatch,
+        tasks: set[asyncio.Task[None]],
+    ) -> None:
+        self.name = name
+        self.handler = handler
+        self.limit = max_concurrency + max_pending
+        self.admitted = 0
+        self._running = asyncio.Semaphore(max_concurrency)
+        self._deadlines = deadlines
+        self._tasks = tasks
+
+    async def on_request(self, msg: Msg) -> None:
+        if not msg.reply:
+            log.warning("ignored a request on %s without a reply subject", msg.subject)
+            return
+        fmt = detect_format(msg.data)
+        try:
+            wire, fmt = decode(msg.data)
+            request = request_from_wire(wire)
+        except (SerializationError, ValidationError) as exc:
+            log.warning("rejected request on %s: %s", msg.subject, exc)
+            await respond(msg, RPCResponse.failure(type(exc).__name__, str(exc)), fmt)
+            return
+        if self.admitted >= self.limit:
+            overloaded = RPCResponse.failure(
+                "ServiceOverloadedError",
+                f"{self.name} has {self.admitted} requests running or waiting, its limit; "
+                "retry later",
+            )
+            await respond(msg, _answering(overloaded, request), fmt)
+            return
+        self.admitted += 1
+        task = start_eagerly(self._serve(msg, request, fmt))
+        if task is not None:
+            self._deadlines.watch(task, request.timeout)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, msg: Msg, request: RPCRequest, fmt: Format) -> None:
+        try:
+            async with self._running:
+                response = await self._call(request)
+            await respond(msg, _answering(response, request), fmt)
+        finally:
+            self.admitted -= 1
+
+    async def _call(self, request: RPCRequest) -> RPCResponse:
+        try:
+            return await self.handler(request)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or not self._deadlines.release(task):
+                raise
+            task.uncancel()
+            return RPCResponse.failure(
+                "RPCTimeoutError",
+                f"{self.name} did not finish within {request.timeout:g} s",
+            )
+        except Exception as exc:  # the application layer should not raise; never crash anyway
+            log.exception("handler of %s failed", self.name)
+            return RPCResponse.failure(type(exc).__name__, str(exc))
+
+
+def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:
+    response.correlation_id = request.correlation_id
+    response.trace_id = request.trace_id
+    return response
+
+
+async def respond(msg: Msg, response: RPCResponse, fmt: Format) -> None:
+    try:
+        data = encode(response.to_wire(), fmt)
+    except SerializationError as exc:
+        failure = RPCResponse.failure("SerializationError", f"result cannot be encoded: {exc}")
+        data = encode(_answering_ids(failure, response).to_wire(), fmt)
+    try:
+        await msg.respond(data)
+    except Exception as exc:  # a closed or reconnecting connection: the caller times out
+        log.warning("could not reply on %s: %s", msg.subject, exc)
+
+
+def _answering_ids(failure: RPCResponse, response: RPCResponse) -> RPCResponse:
+    failure.correlation_id = response.correlation_id
+    failure.trace_id = response.trace_id
+    return failure
