@@ -11,9 +11,12 @@ import contextlib
 import gc
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +70,7 @@ def nats_target() -> Iterator[str]:
     """``AEGIS_NATS_URL`` if set, else an embedded nats-server stopped on exit."""
     external = os.environ.get("AEGIS_NATS_URL")
     if external:
+        record_target(external, "external")
         yield external
         return
     try:
@@ -74,7 +78,43 @@ def nats_target() -> Iterator[str]:
     except ImportError as exc:  # an SDK commit without the launcher
         raise NotImplementedError(f"no embedded server launcher: {exc}") from None
     with NatsServer() as server:
+        record_target(server.url, "embedded")
         yield server.url
+
+
+def redact(url: str) -> str:
+    return re.sub(r"//[^/@]*@", "//", url)
+
+
+def server_info(url: str) -> dict:
+    """The server's INFO greeting (version, name, cluster, JetStream), without logging in."""
+    first = urllib.parse.urlsplit(url.split(",")[0])
+    try:
+        with socket.create_connection((first.hostname, first.port or 4222), timeout=2) as s:
+            line = s.makefile("rb").readline()
+        return json.loads(line[5:]) if line.startswith(b"INFO ") else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def record_target(url: str, kind: str) -> None:
+    """Note which server a run measured, beside asv's results (never credentials)."""
+    commit, conf_dir = os.environ.get("ASV_COMMIT"), os.environ.get("ASV_CONF_DIR")
+    if not commit or not conf_dir:
+        return
+    info = server_info(url)
+    target = {
+        "kind": kind,
+        "url": redact(url),
+        "server_version": info.get("version", "unknown"),
+        "server_name": info.get("server_name", ""),
+        "cluster": info.get("cluster", ""),
+        "jetstream": bool(info.get("jetstream")),
+        "recorded_at": time.time(),
+    }
+    folder = Path(conf_dir) / ".asv" / "targets"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{commit}.json").write_text(json.dumps(target, indent=1))
 
 
 # -- peer processes ----------------------------------------------------------------------

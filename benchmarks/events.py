@@ -156,7 +156,7 @@ class EventThroughput(_EventPublish):
     def track_us_per_event(self, cache, mode):
         return 1e6 / cache["rate"][mode]
 
-    track_us_per_event.unit = "us/event (1e6/events/s)"
+    track_us_per_event.unit = "us/event (lower is better; 1e6/events per s)"
 
     def track_raw_async_over_sdk_rate(self, cache, mode):
         """raw nats-py ``publish_async`` events/s over the SDK's: <= 1 means SDK at least raw."""
@@ -311,7 +311,7 @@ class EventDelivery(_EventDelivery):
     def track_us_per_delivered_event(self, cache):
         return 1e6 / cache["burst_rate"]
 
-    track_us_per_delivered_event.unit = "us/event (1e6/events/s)"
+    track_us_per_delivered_event.unit = "us/event (lower is better; 1e6/events per s)"
 
     def track_subscriber_cpu(self, cache):
         return cache["cpu_per_event"]

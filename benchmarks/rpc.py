@@ -244,7 +244,7 @@ class RPCThroughput(_ConcurrentRPC):
     def track_us_per_request(self, cache, pool_size):
         return 1e6 / cache["rate"][f"sdk/{pool_size}"]
 
-    track_us_per_request.unit = "us/request (1e6/req/s)"
+    track_us_per_request.unit = "us/request (lower is better; 1e6/req per s)"
 
     def track_raw_over_sdk_rate(self, cache, pool_size):
         """raw nats-py requests/s divided by the SDK's: <= 1 means the SDK is at least as fast."""

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from .asv_results import Result
 
-INVERTED_RATE_UNITS = {
-    "us/request (1e6/req/s)": "requests/s",
-    "us/event (1e6/events/s)": "events/s",
-}
+
+def rate_unit(result: Result) -> str | None:
+    """Throughput benchmarks are named ``track_us_per_<thing>``: time per operation."""
+    method = result.name.rsplit(".", 1)[-1]
+    if not method.startswith("track_us_per_"):
+        return None
+    thing = method.removeprefix("track_us_per_").split("_")[-1]
+    return f"{thing}s/s"
 
 
 def is_inverted_rate(result: Result) -> bool:
-    return result.unit in INVERTED_RATE_UNITS
+    return rate_unit(result) is not None
 
 
 def rate(result: Result) -> float | None:
@@ -48,5 +52,5 @@ def fmt_value(result: Result) -> str:
     text = f"{fmt_number(result.value)} {result.unit}".strip()
     r = rate(result)
     if r is not None:
-        text = f"{fmt_number(r)} {INVERTED_RATE_UNITS[result.unit]} ({fmt_number(result.value)} us)"
+        text = f"{fmt_number(r)} {rate_unit(result)} ({fmt_number(result.value)} us)"
     return text

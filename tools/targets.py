@@ -1,4 +1,4 @@
-"""Speed targets from targets.toml, checked against results."""
+"""Speed targets from perf.toml, checked against results."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from .asv_results import REPO, Result
 from .presentation import fmt_number, rate
 
-TARGETS_FILE = REPO / "targets.toml"
+TARGETS_FILE = REPO / "perf.toml"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,163 @@
+"""Open the published site in headless Chromium and check that graphs really render.
+
+    python -m tools.site_check [HTML_DIR] [--screenshot FILE] [--benchmark NAME ...]
+
+For each benchmark the check waits for asv's graph, then asks flot (the plotting library)
+for the series it drew and the y-axis label: a graph counts as rendered when it plots at
+least one point and its axis shows the benchmark's unit. With --expect-tag it also checks
+that the tag (the baseline marker) is drawn on the graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .asv_results import REPO
+
+DEFAULT_BENCHMARKS = [
+    "rpc.RPCLatency.track_p99",
+    "events.EventThroughput.track_us_per_event",
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise FileNotFoundError(
+        "no Chromium found: install Debian's chromium (apt-get install chromium)"
+    )
+
+
+_GRAPH_STATE = """(tag) => {
+    const base = document.querySelector('#main-graph canvas.flot-base');
+    const plot = base && $(base.parentNode).data('plot');
+    if (!plot) return null;
+    const series = plot.getData();
+    const points = series.reduce((n, s) => n + s.data.filter(p => p[1] !== null).length, 0);
+    const tagShown = tag ? Array.from(document.querySelectorAll('#main-graph div'))
+        .some(d => d.textContent.trim() === tag) : null;
+    return {series: series.length, points: points,
+            label: plot.getOptions().yaxes[0].axisLabel || '', tag_shown: tagShown};
+}"""
+
+
+def check(
+    html_dir: Path,
+    benchmarks: list[str],
+    units: dict[str, str],
+    screenshot: Path | None = None,
+    expect_tag: str | None = None,
+) -> dict[str, dict]:
+    from playwright.sync_api import sync_playwright
+
+    report: dict[str, dict] = {}
+    with serve(html_dir) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            for i, name in enumerate(benchmarks):
+                page = browser.new_page(viewport={"width": 1280, "height": 860})
+                errors: list[str] = []
+                page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+                page.goto(f"{url}#{name}")
+                page.wait_for_function(
+                    "() => { const c = document.querySelector('#main-graph canvas.flot-base');"
+                    " return c && $(c.parentNode).data('plot'); }",
+                    timeout=20_000,
+                )
+                page.wait_for_timeout(500)  # tags are drawn just after the series
+                state = page.evaluate(_GRAPH_STATE, expect_tag or "")
+                state["unit_shown"] = bool(units.get(name)) and state["label"] == units[name]
+                state["js_errors"] = errors
+                report[name] = state
+                if screenshot and i == 0:
+                    page.screenshot(path=str(screenshot))
+                page.close()
+        finally:
+            browser.close()
+    return report
+
+
+def problems(report: dict[str, dict], expect_tag: str | None) -> list[str]:
+    out = []
+    for name, state in report.items():
+        if state["points"] < 1:
+            out.append(f"{name}: no data points plotted")
+        if not state["unit_shown"]:
+            out.append(f"{name}: the unit is not shown on the graph")
+        if expect_tag and not state["tag_shown"]:
+            out.append(f"{name}: the {expect_tag} marker is not drawn")
+        if state["js_errors"]:
+            out.append(f"{name}: JavaScript errors {state['js_errors']}")
+    return out
+
+
+def units_from(html_dir: Path) -> dict[str, str]:
+    data = json.loads((html_dir / "index.json").read_text())
+    return {name: b.get("unit", "") for name, b in data["benchmarks"].items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("html_dir", nargs="?", type=Path, default=REPO / ".asv" / "html")
+    parser.add_argument("--benchmark", nargs="*", default=DEFAULT_BENCHMARKS)
+    parser.add_argument("--screenshot", type=Path, default=None)
+    parser.add_argument("--expect-tag", default="perf-baseline")
+    args = parser.parse_args(argv)
+    report = check(
+        args.html_dir,
+        args.benchmark,
+        units_from(args.html_dir),
+        args.screenshot,
+        args.expect_tag or None,
+    )
+    for name, state in report.items():
+        print(
+            f"{name}: {state['series']} series, {state['points']} points, "
+            f"unit shown: {state['unit_shown']}, baseline marker: {state['tag_shown']}"
+        )
+    found = problems(report, args.expect_tag or None)
+    for line in found:
+        print(f"site check: {line}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
