@@ -1,0 +1,90 @@
+"""How noisy is each benchmark here? Run the suite N times on one commit and tabulate spread.
+
+    python -m tools.noise [--runs 5] [--commit REV] [--markdown FILE] [--reuse]
+
+Each run is a full `asv run` under its own machine name (noise-1 .. noise-N), so results
+never mix with real ones. The table gives per benchmark the median, min, max, max/min and
+the coefficient of variation (stdev / mean) over the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .asv_results import REPO, load
+from .bench_table import markdown_table
+from .presentation import fmt_number
+
+
+def run_suite(machine: str, commit: str) -> float:
+    asv = [sys.executable, "-m", "asv"]
+    subprocess.run(
+        [*asv, "machine", "--yes", "--machine", machine], cwd=REPO, capture_output=True, check=False
+    )
+    t0 = time.perf_counter()
+    subprocess.run([*asv, "run", "--machine", machine, f"{commit}^!"], cwd=REPO, check=False)
+    return time.perf_counter() - t0
+
+
+def spread(commit: str, machines: list[str]) -> list[list[str]]:
+    series: dict[str, tuple[str, list[float]]] = {}
+    for machine in machines:
+        for r in load(machine, commit):
+            if r.value is not None:
+                series.setdefault(r.label, (r.unit, []))[1].append(r.value)
+    rows = []
+    for label, (unit, values) in sorted(series.items()):
+        lo, hi = min(values), max(values)
+        mean = statistics.fmean(values)
+        cv = statistics.stdev(values) / mean if len(values) > 1 and mean else 0.0
+        ratio = hi / lo if lo > 0 else float("nan")
+        rows.append(
+            [
+                label,
+                unit,
+                fmt_number(statistics.median(values)),
+                fmt_number(lo),
+                fmt_number(hi),
+                f"{ratio:.3f}" if lo > 0 else "n/a",
+                f"{cv:.1%}",
+                str(len(values)),
+            ]
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--commit", default="HEAD")
+    parser.add_argument("--markdown", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="only tabulate existing runs")
+    args = parser.parse_args(argv)
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", args.commit],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    machines = [f"noise-{i + 1}" for i in range(args.runs)]
+    if not args.reuse:
+        for machine in machines:
+            seconds = run_suite(machine, commit)
+            print(f"{machine}: whole suite in {seconds:.0f} s", file=sys.stderr)
+    table = markdown_table(
+        ["benchmark [parameters]", "unit", "median", "min", "max", "max/min", "CV", "runs"],
+        spread(commit, machines),
+    )
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
