@@ -3,11 +3,15 @@
 from .application.service import Service
 from .domain.errors import (
     AegisError,
+    AuthenticationError,
     BusConnectionError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
     PublishError,
     RemoteError,
     RPCTimeoutError,
     SerializationError,
+    ServiceOverloadedError,
     ServiceUnavailableError,
     ValidationError,
 )
@@ -20,9 +24,12 @@ __version__ = "0.1.0"
 __all__ = [
     "STREAM_NAME",
     "AegisError",
+    "AuthenticationError",
     "BusConnectionError",
     "Event",
     "NATSAdapter",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
     "PublishError",
     "RPCRequest",
     "RPCResponse",
@@ -30,6 +37,7 @@ __all__ = [
     "RemoteError",
     "SerializationError",
     "Service",
+    "ServiceOverloadedError",
     "ServiceUnavailableError",
     "ValidationError",
 ]

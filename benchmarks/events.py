@@ -43,7 +43,7 @@ async def _measure_publish(url: str) -> dict:
     payload = common.payload_params("small")
     # the raw baseline sends an envelope of the same size, packed once
     raw_payload = msgpack.packb(Event(DOMAIN, "raw", payload).to_wire())
-    sizes = Sizes.pick(rounds=5, calls=1000)
+    sizes = Sizes.pick(rounds=9, calls=800)
     burst = 200 if common.QUICK else 5000
 
     def sdk_publish():
@@ -118,7 +118,7 @@ class _EventPublish:
 
 
 class EventPublishLatency(_EventPublish):
-    """One ``Service.publish_event`` awaiting its JetStream ack; p50/p99 median of 5 rounds."""
+    """One ``Service.publish_event`` awaiting its JetStream ack; p50/p99 median of 9 rounds."""
 
     unit = "ms"
 
@@ -219,7 +219,7 @@ async def _measure_delivery(url: str, peer, durable: str) -> dict:
     await bus.connect(url, **options)
     publisher = Service("bench-publisher", bus)
     payload = common.payload_params("small")
-    sizes = Sizes.pick(rounds=3, calls=1000)
+    sizes = Sizes.pick(rounds=5, calls=600)
     burst = 200 if common.QUICK else 5000
     rest_rss = peer.rss_mb()
 
@@ -288,7 +288,7 @@ class EventDelivery(_EventDelivery):
     """A durable wildcard subscriber in another process; every published event is counted.
 
     End-to-end latency: handler start minus the event's creation timestamp, for events
-    published one at a time (3 rounds of 1,000); then a burst of 5,000 through
+    published one at a time (5 rounds of 600); then a burst of 5,000 through
     ``publish_events`` measures delivered events per second.
     """
 

@@ -47,7 +47,7 @@ async def _measure_serial(url: str, peer_info: dict) -> dict:
             for payload in PAYLOAD_NAMES:
                 params = common.payload_params(payload)
                 headline = (serializer, payload) == HEADLINE
-                sizes = Sizes.pick(rounds=5, calls=2000 if headline else 600)
+                sizes = Sizes.pick(rounds=9 if headline else 7, calls=1500 if headline else 500)
                 sdk = loads.sdk_rpc_call(client, f"{SERVICE}-{serializer}", "echo", params)
                 raw = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
                 await loads.until_served(sdk)
@@ -99,8 +99,8 @@ class _SerialRPC:
 class RPCLatency(_SerialRPC):
     """Serial round-trip latency through ``Service.call_rpc`` to a service in another process.
 
-    p50/p95/p99: median over 5 rounds of each round's percentile; p99.9: over all calls
-    of the rounds pooled (10,000 for msgpack/small, 3,000 for the others).
+    p50/p95/p99: median over the rounds of each round's percentile; p99.9: over all calls
+    of the rounds pooled (9 x 1,500 for msgpack/small, 7 x 500 for the others).
     """
 
     params = (SERIALIZERS, PAYLOAD_NAMES)
@@ -172,7 +172,7 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
 
     options = common.connect_options()
     params = common.payload_params("small")
-    sizes = Sizes.pick(rounds=5, calls=5000, warmup=1000)
+    sizes = Sizes.pick(rounds=9, calls=4000, warmup=1000)
     rates: dict = collections.defaultdict(list)
     calls: dict = {}
     raw_nc = await nats.connect(url, **options)
@@ -233,7 +233,7 @@ class _ConcurrentRPC:
 
 
 class RPCThroughput(_ConcurrentRPC):
-    """Maximum throughput: 100 calls in flight through ``Service.call_rpc``, median of 5 rounds.
+    """Maximum throughput: 100 calls in flight through ``Service.call_rpc``, median of 9 rounds.
 
     Reported as microseconds per request = 1e6 / (requests per second): lower is better.
     """

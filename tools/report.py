@@ -99,7 +99,7 @@ def rpc_section(res: Results) -> list[str]:
         "## RPC (request/reply, service in its own process)",
         "",
         "Serial round trips through `Service.call_rpc`, latency in ms "
-        "(p50/p95/p99: median of 5 rounds; p99.9 over all rounds), CPU in us per call:",
+        "(p50/p95/p99: median of the rounds; p99.9 over all rounds pooled), CPU in us per call:",
         "",
         markdown_table(
             ["serializer", "payload", "p50", "p95", "p99", "p99.9", "client CPU", "service CPU"],

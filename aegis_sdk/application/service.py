@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from ..domain.errors import AegisError, RemoteError, ValidationError
+from ..domain.errors import AegisError, RemoteError, ServiceOverloadedError, ValidationError
 from ..domain.models import DEFAULT_RPC_TIMEOUT, Event, RPCRequest, RPCResponse
 from ..domain.subjects import validate_event_pattern, validate_name
 from ..ports.message_bus import MessageBus, Subscription
@@ -25,9 +25,12 @@ DEFAULT_MAX_PENDING = 1000
 class Service:
     """A named service: RPC methods in a queue group, event subscriptions, and a client.
 
-    Per method, up to ``max_concurrency`` handlers run at once and up to ``max_pending``
-    more requests wait; beyond that callers get a ``ServiceOverloadedError`` reply at once.
-    An async handler still running at its caller's deadline is cancelled.
+    Handlers run concurrently: a slow or hanging async handler holds up no other call.
+    Per method, up to ``max_concurrency`` (100) handlers run at once and up to
+    ``max_pending`` (1000) more requests wait; beyond that callers get a
+    ``ServiceOverloadedError`` at once. An async handler still running at its caller's
+    deadline is cancelled, and the caller gets ``RPCTimeoutError``. A sync handler runs on
+    the event loop and must not block: make it async, or use ``asyncio.to_thread``.
     """
 
     def __init__(
@@ -51,7 +54,7 @@ class Service:
         self.max_concurrency = max_concurrency
         self.max_pending = max_pending
         self._rpc_handlers: dict[str, RPCHandler] = {}
-        self._event_handlers: list[tuple[str, str | None, EventCallback]] = []
+        self._event_handlers: list[tuple[str, str | None, EventCallback, int | None]] = []
         self._subscriptions: list[Subscription] = []
         self._running = False
 
@@ -73,14 +76,29 @@ class Service:
         return register
 
     def subscribe(
-        self, pattern: str, durable: str | None = None
+        self, pattern: str, durable: str | None = None, *, max_ack_pending: int | None = None
     ) -> Callable[[EventCallback], EventCallback]:
+        """Handle events matching ``pattern``, one at a time, at least once.
+
+        At most ``max_ack_pending`` events (default 1000) are delivered and not yet
+        acknowledged: that bounds the memory a slow handler can make the service hold.
+        Keep ``max_ack_pending`` times the handler's duration below the 30 s ack wait, or
+        events waiting their turn are delivered again (handled twice, never lost).
+        """
         validate_event_pattern(pattern)
         if durable is not None:
             validate_name("durable name", durable)
+        if max_ack_pending is not None and (
+            isinstance(max_ack_pending, bool)
+            or not isinstance(max_ack_pending, int)
+            or max_ack_pending < 1
+        ):
+            raise ValidationError(
+                f"max_ack_pending must be an integer >= 1, got {max_ack_pending!r}"
+            )
 
         def register(fn: EventCallback) -> EventCallback:
-            self._event_handlers.append((pattern, durable, fn))
+            self._event_handlers.append((pattern, durable, fn, max_ack_pending))
             return fn
 
         return register
@@ -101,9 +119,10 @@ class Service:
                         max_pending=self.max_pending,
                     )
                 )
-            for pattern, durable, fn in self._event_handlers:
+            for pattern, durable, fn, max_ack_pending in self._event_handlers:
+                limit = {} if max_ack_pending is None else {"max_ack_pending": max_ack_pending}
                 self._subscriptions.append(
-                    await self.bus.subscribe_event(pattern, _as_coroutine(fn), durable)
+                    await self.bus.subscribe_event(pattern, _as_coroutine(fn), durable, **limit)
                 )
         except BaseException:
             await self._unsubscribe_all()
@@ -141,9 +160,9 @@ class Service:
         if response.success:
             return response.result
         error = response.error or {}
-        raise RemoteError(
-            error.get("type", "Error"), error.get("message", ""), target=target, method=method
-        )
+        error_type = error.get("type", "Error")
+        cls = ServiceOverloadedError if error_type == "ServiceOverloadedError" else RemoteError
+        raise cls(error_type, error.get("message", ""), target=target, method=method)
 
     async def publish_event(
         self, domain: str, event_type: str, payload: dict[str, Any] | None = None

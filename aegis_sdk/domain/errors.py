@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class AegisError(Exception):
     """Base of every error the SDK raises."""
@@ -51,4 +54,50 @@ class BusConnectionError(AegisError, ConnectionError):
 
 
 class PublishError(AegisError):
-    """JetStream did not acknowledge an event."""
+    """JetStream did not acknowledge an event.
+
+    ``unacknowledged`` lists the events without an ack (for a batch, possibly several):
+    each may or may not be stored, and publishing it again (same ``message_id``) is safe.
+    """
+
+    def __init__(self, message: str, unacknowledged: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.unacknowledged = list(unacknowledged)
+
+
+class AuthenticationError(BusConnectionError):
+    """NATS refused this client: wrong or missing credentials, or a failed TLS handshake.
+
+    Raised by ``connect`` at the first refusal: retrying with the same settings cannot help.
+    The message never contains the credentials.
+    """
+
+
+class PermissionDeniedError(AegisError, PermissionError):
+    """The server's permissions forbid this connection to publish or subscribe there."""
+
+    def __init__(self, operation: str, subject: str, detail: str = "") -> None:
+        why = f" ({detail})" if detail else ""
+        super().__init__(
+            f"NATS denied permission to {operation} on {subject!r} for this connection's "
+            f"user{why}; grant it in the server's authorization config"
+        )
+        self.operation = operation
+        self.subject = subject
+
+
+class PayloadTooLargeError(ValidationError):
+    """A message is larger than the server accepts; it was not sent."""
+
+    def __init__(self, what: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"{what} of {size} bytes exceeds the server's max payload of {limit} bytes; "
+            "nothing was sent"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class ServiceOverloadedError(RemoteError):
+    """The service had as many requests running and waiting as its limits allow; it
+    refused this one at once. Retrying later (with backoff) is safe."""

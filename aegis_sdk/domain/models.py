@@ -81,11 +81,11 @@ class RPCRequest(Message):
         if (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)
-            or not math.isfinite(self.timeout)
+            or not _finite(self.timeout)
             or self.timeout <= 0
         ):
             raise ValidationError(
-                f"timeout must be a positive number of seconds, got {self.timeout!r}"
+                f"timeout must be a positive number of seconds, got {_brief(self.timeout)}"
             )
 
     def to_wire(self) -> dict[str, Any]:
@@ -147,6 +147,25 @@ class Event(Message):
 _HEADER_FIELDS = ("message_id", "correlation_id", "trace_id", "source")
 
 
+def _finite(number: int | float) -> bool:
+    """True for a number that converts to a finite float (a huge int does not)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
+def _brief(value: Any) -> str:
+    """A short description of a bad value: bad input can be huge."""
+    if not isinstance(value, int | float):
+        return type(value).__name__
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond the str conversion limit
+        return "a huge int"
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
 def _field(wire: dict[str, Any], name: str, types: type | tuple[type, ...], kind: str) -> Any:
     try:
         value = wire[name]
@@ -178,9 +197,9 @@ def _header_from_wire(wire: Any, kind: str) -> dict[str, Any]:
             header[name] = value
     ts = wire.get("timestamp")
     if ts is not None:
-        if isinstance(ts, bool) or not isinstance(ts, int | float):
+        if isinstance(ts, bool) or not isinstance(ts, int | float) or not _finite(ts):
             raise ValidationError(
-                f"{kind} field 'timestamp' must be a number, got {type(ts).__name__}"
+                f"{kind} field 'timestamp' must be a finite number, got {_brief(ts)}"
             )
         header["timestamp"] = float(ts)
     return header

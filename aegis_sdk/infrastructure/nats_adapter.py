@@ -5,77 +5,88 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
-import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from ..domain.errors import (
+    AegisError,
     BusConnectionError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
     PublishError,
     RPCTimeoutError,
-    SerializationError,
     ServiceUnavailableError,
     ValidationError,
 )
-from ..domain.models import (
-    Event,
-    RPCRequest,
-    RPCResponse,
-    event_from_wire,
-    response_from_wire,
-)
+from ..domain.models import Event, RPCRequest, RPCResponse, response_from_wire
 from ..domain.subjects import event_subject, rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
 from . import event_stream
+from .connection import USER_CALLBACKS, Link, sync
 from .deadlines import DeadlineWatch
+from .event_subscriptions import EventSubscription
+from .permissions import restore_case
+from .redaction import Redactor, redact
+from .requests import ConnectionLost
 from .rpc_server import RequestServer
 from .serialization import Format, decode, encode, validate_format
 
 log = logging.getLogger("aegis_sdk.nats")
 
 DEFAULT_PUBLISH_TIMEOUT = 5.0
+DEFAULT_INITIAL_CONNECT_TIMEOUT = 10.0
 _PUBLISH_WINDOW = 1000
 _RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
-_CREDENTIALS_IN_URL = re.compile(r"//[^/@]*@")
+_CONNECTION_TROUBLE = (
+    ConnectionLost,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.OutboundBufferLimitError,
+)
+_JS_UNAVAILABLE = 503
+
+__all__ = ["NATSAdapter", "redact"]
 
 
-def redact(text: str) -> str:
-    """Hide ``user:password@`` or ``token@`` in server URLs."""
-    return _CREDENTIALS_IN_URL.sub("//***@", text)
+_Pending = tuple[asyncio.Future[Any], str, Link, Event]
+
+
+def _headers_size(headers: dict[str, str]) -> int:
+    """Bytes of the NATS header block that carries ``headers``."""
+    return len(b"NATS/1.0\r\n\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
 
 
 class _NatsSubscription(Subscription):
-    def __init__(self, sub: Any, on_close: Any = None, nc: Client | None = None) -> None:
+    def __init__(self, sub: Any, nc: Client) -> None:
         self._sub = sub
-        self._on_close = on_close
         self._nc = nc
 
     async def unsubscribe(self) -> None:
         try:
             await self._sub.unsubscribe()
-            if self._nc is not None:
-                # the server must know before we return: else it may still route a request
-                # here, where nobody answers it any more, and the caller waits its timeout
-                await self._nc.flush()
+            # the server must know before we return: else it may still route a request
+            # here, where nobody answers it any more, and the caller waits its timeout
+            await sync(self._nc)
         except nats.errors.Error as exc:
             log.debug("unsubscribe: %s", exc)
-        if self._on_close is not None:
-            await self._on_close()
 
 
 class NATSAdapter(MessageBus):
     """A pool of NATS connections used round-robin.
 
     ``connect`` passes keyword options (user/password, token, user_credentials, tls, ...)
-    through to ``nats.connect``.
+    through to ``nats.connect``. Every connection reconnects by itself, forever, and
+    replays its subscriptions. A call waiting when its connection drops fails with
+    ``BusConnectionError``; calls made during the outage are buffered and wait within their
+    own timeouts; event publishes are retried until ``publish_timeout``.
     """
 
     def __init__(
@@ -92,13 +103,16 @@ class NATSAdapter(MessageBus):
         self.serializer: Format = validate_format(serializer)
         self.publish_timeout = publish_timeout
         self.stream_replicas = stream_replicas
+        self._links: list[Link] = []
         self._conns: list[Client] = []
         self._js: list[JetStreamContext] = []
         self._rr = itertools.count()
+        self._redact = Redactor()
         self._stream_ready: asyncio.Future[None] | None = None
         self._stream_ok = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._deadlines = DeadlineWatch()
+        self._event_subs: set[EventSubscription] = set()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -107,83 +121,104 @@ class NATSAdapter(MessageBus):
         return any(nc.is_connected for nc in self._conns)
 
     async def connect(
-        self, servers: str | Sequence[str] = "nats://127.0.0.1:4222", **options: Any
+        self,
+        servers: str | Sequence[str] = "nats://127.0.0.1:4222",
+        *,
+        initial_connect_timeout: float = DEFAULT_INITIAL_CONNECT_TIMEOUT,
+        **options: Any,
     ) -> None:
-        if self._conns:
+        """Open ``pool_size`` connections.
+
+        Wrong or missing credentials and TLS failures raise ``AuthenticationError`` at once;
+        a server that cannot be reached raises ``BusConnectionError`` after
+        ``initial_connect_timeout`` seconds. Neither message contains credentials.
+        """
+        if self._links:
             raise BusConnectionError("already connected; call disconnect() first")
+        server_list = [servers] if isinstance(servers, str) else list(servers)
+        self._redact = Redactor(server_list, options)
         options.setdefault("max_reconnect_attempts", -1)
         options.setdefault("reconnect_time_wait", 0.5)
         options.setdefault("connect_timeout", 2)
-        options.setdefault("error_cb", _log_error)
-        options.setdefault("disconnected_cb", _log_disconnected)
-        options.setdefault("reconnected_cb", _log_reconnected)
-        server_list = [servers] if isinstance(servers, str) else list(servers)
+        callbacks = {name: options.pop(name) for name in USER_CALLBACKS if options.get(name)}
+        links = [
+            Link(i, self._redact, callbacks, self._on_reconnected) for i in range(self.pool_size)
+        ]
         results = await asyncio.gather(
-            *(nats.connect(server_list, **options) for _ in range(self.pool_size)),
+            *(link.open(server_list, options, initial_connect_timeout) for link in links),
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, BaseException)]
-        conns = [r for r in results if isinstance(r, Client)]
         if failures:
-            await asyncio.gather(*(nc.close() for nc in conns), return_exceptions=True)
-            exc = failures[0]
-            where = redact(", ".join(server_list))
-            raise BusConnectionError(
-                f"cannot connect to NATS at {where}: {type(exc).__name__}: {redact(str(exc))}"
-            ) from None
-        self._conns = conns
-        self._js = [nc.jetstream() for nc in conns]
+            await asyncio.gather(*(link.close() for link in links))
+            for failure in failures:  # a refusal says the most
+                if isinstance(failure, AegisError) and type(failure) is not BusConnectionError:
+                    raise failure
+            raise failures[0]
+        self._links = links
+        self._conns = [link.nc for link in links]
+        self._js = [link.nc.jetstream() for link in links]
 
     async def disconnect(self) -> None:
-        conns, self._conns, self._js = self._conns, [], []
+        links, self._links, self._conns, self._js = self._links, [], [], []
         self._stream_ready = None
         self._stream_ok = False
+        self._event_subs.clear()
         for task in list(self._tasks):
             task.cancel()
         await self._deadlines.close()
-        for nc in conns:
-            try:
-                await nc.drain()
-            except Exception as exc:  # a dead connection cannot drain; closing is enough
-                log.debug("drain failed (%s); closing", exc)
-                await nc.close()
+        for link in links:
+            await link.drain()
 
-    def _conn(self) -> Client:
-        conns = self._conns
-        if not conns:
+    def _link(self) -> Link:
+        links = self._links
+        if not links:
             raise BusConnectionError("not connected: call connect() first")
-        n = len(conns)
+        n = len(links)
         start = next(self._rr)
         for i in range(n):
-            nc = conns[(start + i) % n]
-            if nc.is_connected:
-                return nc
-        return conns[start % n]
+            link = links[(start + i) % n]
+            if link.nc.is_connected:
+                return link
+        return links[start % n]
 
-    def _jetstream(self) -> JetStreamContext:
-        if not self._js:
+    def _first_link(self) -> Link:
+        if not self._links:
             raise BusConnectionError("not connected: call connect() first")
-        return self._js[next(self._rr) % len(self._js)]
+        return self._links[0]
+
+    def _on_reconnected(self, link: Link) -> None:
+        for sub in list(self._event_subs):
+            if sub.link is link and not sub.closed:
+                task = asyncio.get_running_loop().create_task(sub.rebind())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def _check_size(self, what: str, payload: bytes, nc: Client, headers: dict[str, str]) -> None:
+        size = len(payload) + _headers_size(headers)
+        if size > nc.max_payload:
+            raise PayloadTooLargeError(what, size, nc.max_payload)
 
     # -- RPC ----------------------------------------------------------------------------------
 
     async def call_rpc(self, request: RPCRequest) -> RPCResponse:
         subject = rpc_subject(request.target, request.method)
         payload = encode(request.to_wire(), self.serializer)
-        nc = self._conn()
+        link = self._link()
+        if len(payload) > link.nc.max_payload:
+            raise PayloadTooLargeError(
+                f"RPC request to {subject}", len(payload), link.nc.max_payload
+            )
         try:
-            reply = await nc.request(subject, payload, timeout=request.timeout)
+            reply = await link.requests.request(subject, payload, request.timeout)
         except nats.errors.NoRespondersError:
             raise ServiceUnavailableError(request.target, request.method) from None
         except nats.errors.TimeoutError:
             raise RPCTimeoutError(request.target, request.method, request.timeout) from None
-        except nats.errors.MaxPayloadError:
-            raise ValidationError(
-                f"RPC request of {len(payload)} bytes exceeds the server's max payload "
-                f"of {nc.max_payload} bytes"
+        except _CONNECTION_TROUBLE as exc:
+            raise BusConnectionError(
+                f"RPC {request.target}.{request.method}: {link.describe(exc)}"
             ) from None
-        except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError) as exc:
-            raise BusConnectionError(f"RPC {request.target}.{request.method}: {exc}") from None
         wire, _ = decode(reply.data)
         return response_from_wire(wire)
 
@@ -205,15 +240,24 @@ class NATSAdapter(MessageBus):
             deadlines=self._deadlines,
             tasks=self._tasks,
         )
-        nc = self._conns_or_fail()[0]
+        link = self._first_link()
+        nc = link.nc
+        mark = link.watch.mark()
         sub = await nc.subscribe(subject, queue=service, cb=server.on_request)
-        # served once this returns: a caller on another connection must not get "no responders"
-        await nc.flush()
-        return _NatsSubscription(sub, nc=nc)
+        # served once this returns: a caller on another connection must not get "no
+        # responders"; and the server reports a refused SUB before it answers the PING
+        await sync(nc)
+        if link.watch.denied("subscribe", subject, mark):
+            with contextlib.suppress(nats.errors.Error):
+                await sub.unsubscribe()
+            raise PermissionDeniedError("subscribe", subject)
+        return _NatsSubscription(sub, nc)
 
     # -- events ---------------------------------------------------------------------------------
 
-    async def _ensure_stream(self) -> None:
+    async def _ensure_stream(self, force: bool = False) -> None:
+        if force:
+            self._stream_ok = False
         if self._stream_ok:
             return
         if self._stream_ready is None:
@@ -223,10 +267,15 @@ class NATSAdapter(MessageBus):
         except BaseException:
             self._stream_ready = None
             raise
+        self._stream_ready = None
         self._stream_ok = True
 
     async def _create_stream(self) -> None:
-        jsm = self._jetstream()
+        if not self._links:
+            raise BusConnectionError("not connected: call connect() first")
+        i = next(self._rr) % len(self._links)
+        link, jsm = self._links[i], self._js[i]
+        mark = link.watch.mark()
         try:
             await jsm.stream_info(event_stream.STREAM_NAME)
         except nats.js.errors.NotFoundError:
@@ -237,100 +286,127 @@ class NATSAdapter(MessageBus):
                 if "already in use" not in str(exc):
                     raise
         except nats.errors.TimeoutError:
+            denied = link.watch.denied_prefix("$JS.", mark)
+            if denied is not None:
+                operation, subject = denied
+                subject = restore_case(subject, [event_stream.STREAM_NAME])
+                raise PermissionDeniedError(operation, subject, "JetStream API") from None
             raise PublishError("JetStream did not answer: is it enabled on the server?") from None
 
     async def publish_event(self, event: Event) -> None:
+        """Return once JetStream stored ``event``. Retries (same ``Nats-Msg-Id``, so the
+        stream keeps one copy) until ``publish_timeout``; then raises ``PublishError``."""
         subject = event_subject(event.domain, event.event_type)
         payload = encode(event.to_wire(), self.serializer)
-        await self._ensure_stream()
         headers = {"Nats-Msg-Id": event.message_id}
+        self._check_size(f"event {event.message_id}", payload, self._link().nc, headers)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.publish_timeout
+        last: BaseException | str = "no attempt"
         for delay in itertools.chain(_RETRY_DELAYS, itertools.repeat(_RETRY_DELAYS[-1])):
-            remaining = deadline - loop.time()
-            js = self._jetstream()
+            link = self._link()
             try:
-                await js.publish(subject, payload, timeout=max(remaining, 0.01), headers=headers)
-                return
-            except nats.errors.MaxPayloadError:
-                raise ValidationError(
-                    f"event of {len(payload)} bytes exceeds the server's max payload"
-                ) from None
-            except nats.js.errors.APIError as exc:
-                raise PublishError(f"JetStream rejected event {event.message_id}: {exc}") from None
-            except nats.js.errors.NoStreamResponseError as exc:
-                last = exc
+                await self._ensure_stream()
+                remaining = max(deadline - loop.time(), 0.01)
+                reply = await link.requests.request(subject, payload, remaining, headers)
+                error = _ack_error(reply.data)
+                if error is None:
+                    return
+                if error.get("code") != _JS_UNAVAILABLE:
+                    raise PublishError(
+                        f"JetStream rejected event {event.message_id}: "
+                        f"{error.get('description', error)}",
+                        [event],
+                    )
+                last = str(error.get("description", "JetStream unavailable"))
+            except nats.errors.NoRespondersError:
+                last = "no stream stores this subject"
                 self._stream_ok = False  # deleted behind our back, or a fresh server
-                with contextlib.suppress(nats.errors.Error, PublishError):
-                    await self._ensure_stream()
-            except (
-                nats.errors.TimeoutError,
-                nats.errors.ConnectionClosedError,
-                nats.errors.ConnectionReconnectingError,
-                nats.errors.OutboundBufferLimitError,
-            ) as exc:
+            except (nats.errors.TimeoutError, *_CONNECTION_TROUBLE) as exc:
+                last = exc
+            except PublishError as exc:
+                if exc.unacknowledged:
+                    raise
+                last = exc  # the stream could not be checked (yet)
+            except nats.js.errors.APIError as exc:  # creating the stream failed
+                if exc.code != _JS_UNAVAILABLE:
+                    raise PublishError(
+                        f"cannot create stream {event_stream.STREAM_NAME} for event "
+                        f"{event.message_id}: {exc}",
+                        [event],
+                    ) from None
                 last = exc
             if loop.time() + delay >= deadline:
                 break
             await asyncio.sleep(delay)
+        why = last if isinstance(last, str) else self._redact(f"{type(last).__name__} {last}")
         raise PublishError(
             f"event {event.message_id} on {subject} was not acknowledged within "
-            f"{self.publish_timeout:g} s ({type(last).__name__}); it may or may not be stored, "
-            "and publishing it again with the same message_id is safe"
+            f"{self.publish_timeout:g} s ({why}); it may or may not be stored, "
+            "and publishing it again with the same message_id is safe",
+            [event],
         )
 
     async def publish_events(self, events: Sequence[Event]) -> None:
-        """Pipelined publish: up to two windows of acks outstanding, each bounded in time."""
+        """Pipelined publish: up to two windows of acks outstanding, each bounded in time.
+        Events without an ack are then published one by one (``publish_event``'s retries);
+        those still failing raise ``PublishError`` listing them."""
         if not events:
             return
+        nc = self._link().nc
+        encoded = []
+        for e in events:
+            payload = encode(e.to_wire(), self.serializer)
+            headers = {"Nats-Msg-Id": e.message_id}
+            self._check_size(f"event {e.message_id}", payload, nc, headers)
+            encoded.append((event_subject(e.domain, e.event_type), payload, headers, e))
         await self._ensure_stream()
-        encoded = [
-            (event_subject(e.domain, e.event_type), encode(e.to_wire(), self.serializer), e)
-            for e in events
-        ]
-        outstanding: list[asyncio.Future[Any]] = []
-        failures: list[tuple[Event, BaseException | str]] = []
+        outstanding: list[_Pending] = []
+        failed: list[Event] = []
         for start in range(0, len(encoded), _PUBLISH_WINDOW):
-            window = []
-            for subject, payload, event in encoded[start : start + _PUBLISH_WINDOW]:
-                js = self._jetstream()
+            window: list[_Pending] = []
+            for subject, payload, headers, event in encoded[start : start + _PUBLISH_WINDOW]:
+                link = self._link()
                 try:
-                    fut = await js.publish_async(
-                        subject, payload, headers={"Nats-Msg-Id": event.message_id}
-                    )
-                except nats.errors.MaxPayloadError:
-                    raise ValidationError(
-                        f"event {event.message_id} of {len(payload)} bytes exceeds the "
-                        "server's max payload"
-                    ) from None
-                fut.event = event  # type: ignore[attr-defined]
-                window.append(fut)
-            failures += await self._settle_window(outstanding)
+                    token, future = await link.requests.send(subject, payload, headers)
+                except (nats.errors.Error, OSError):
+                    failed.append(event)  # e.g. the outbound buffer is full while reconnecting
+                    continue
+                window.append((future, token, link, event))
+            failed += await self._settle_window(outstanding)
             outstanding = window
-        failures += await self._settle_window(outstanding)
-        if failures:
-            event, first = failures[0]
-            raise PublishError(
-                f"{len(failures)} of {len(events)} events were not acknowledged (first: "
-                f"{event.message_id}: {first}); publishing them again with the same "
-                "message_id is safe"
-            )
+        failed += await self._settle_window(outstanding)
+        if failed:
+            order = {id(e): i for i, e in enumerate(events)}
+            failed.sort(key=lambda e: order[id(e)])
+            await self._republish(failed, len(events))
 
-    async def _settle_window(
-        self, futures: list[asyncio.Future[Any]]
-    ) -> list[tuple[Event, BaseException | str]]:
-        if not futures:
+    async def _settle_window(self, window: list[_Pending]) -> list[Event]:
+        """Wait for a window's acks; return the events without a positive one."""
+        if not window:
             return []
-        done, pending = await asyncio.wait(futures, timeout=self.publish_timeout)
-        for fut in pending:
-            fut.cancel()
-        failed: list[tuple[Event, BaseException | str]] = [
-            (f.event, f.exception())
-            for f in done
-            if f.exception() is not None  # type: ignore[attr-defined]
-        ]
-        failed += [(f.event, "no ack within the publish timeout") for f in pending]  # type: ignore[attr-defined]
+        await asyncio.wait([p[0] for p in window], timeout=self.publish_timeout)
+        failed = []
+        for future, token, link, event in window:
+            link.requests.forget(token)
+            if not future.done():
+                future.cancel()
+                failed.append(event)
+            elif future.exception() is not None or _ack_error(future.result().data):
+                failed.append(event)
         return failed
+
+    async def _republish(self, failed: list[Event], total: int) -> None:
+        for i, event in enumerate(failed):
+            try:
+                await self.publish_event(event)
+            except PublishError as exc:
+                rest = failed[i:]
+                raise PublishError(
+                    f"{len(rest)} of {total} events were not acknowledged (first: {exc}); "
+                    "publishing them again with the same message_id is safe",
+                    rest,
+                ) from None
 
     async def subscribe_event(
         self,
@@ -343,97 +419,37 @@ class NATSAdapter(MessageBus):
         validate_event_pattern(pattern)
         if durable is not None:
             validate_name("durable name", durable)
-        nc = self._conns_or_fail()[0]
+        if isinstance(max_ack_pending, bool) or not isinstance(max_ack_pending, int):
+            raise ValidationError(f"max_ack_pending must be an integer, got {max_ack_pending!r}")
+        if max_ack_pending < 1:
+            raise ValidationError(f"max_ack_pending must be >= 1, got {max_ack_pending}")
+        link = self._first_link()
         await self._ensure_stream()
-        jsm = self._js[0]
-        deliver = event_stream.deliver_subject_for(durable) if durable else nc.new_inbox()
-        config = event_stream.consumer_config(pattern, deliver, durable, max_ack_pending)
-        try:
-            info = await jsm.add_consumer(event_stream.STREAM_NAME, config=config)
-        except nats.js.errors.APIError as exc:
-            raise ValidationError(
-                f"cannot create consumer {durable or '(ephemeral)'} for {pattern!r}: {exc}"
-            ) from None
-        consumer_name = info.name
-
-        async def on_event(msg: Msg) -> None:
-            await self._deliver_event(msg, handler)
-
-        sub = await nc.subscribe(deliver, queue=durable or "", cb=on_event)
-
-        async def delete_ephemeral() -> None:
-            try:
-                await jsm.delete_consumer(event_stream.STREAM_NAME, consumer_name)
-            except nats.errors.Error as exc:
-                log.debug("delete consumer %s: %s", consumer_name, exc)
-
-        return _NatsSubscription(sub, None if durable else delete_ephemeral)
-
-    async def _deliver_event(self, msg: Msg, handler: EventHandler) -> None:
-        try:
-            meta = msg.metadata
-        except nats.errors.NotJSMessageError:
-            log.warning("ignored a non-JetStream message on %s", msg.subject)
-            return
-        try:
-            wire, _ = decode(msg.data)
-            event = event_from_wire(wire)
-        except (SerializationError, ValidationError) as exc:
-            log.error(
-                "rejected event at stream sequence %s on %s: %s",
-                meta.sequence.stream,
-                msg.subject,
-                exc,
-            )
-            await _settle(msg.term())
-            return
-        try:
-            await handler(event)
-        except Exception as exc:
-            if meta.num_delivered >= event_stream.MAX_DELIVER:
-                log.error(
-                    "dropped event %s (stream sequence %s) after %d failed deliveries: %s: %s",
-                    event.message_id,
-                    meta.sequence.stream,
-                    meta.num_delivered,
-                    type(exc).__name__,
-                    exc,
-                )
-                await _settle(msg.term())
-            else:
-                log.warning(
-                    "event %s failed on delivery %d (%s: %s); redelivering",
-                    event.message_id,
-                    meta.num_delivered,
-                    type(exc).__name__,
-                    exc,
-                )
-                await _settle(msg.nak(delay=event_stream.nak_delay(meta.num_delivered)))
-            return
-        await _settle(msg.ack())
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    def _conns_or_fail(self) -> list[Client]:
-        if not self._conns:
-            raise BusConnectionError("not connected: call connect() first")
-        return self._conns
+        sub = EventSubscription(
+            link, self._js[0], pattern, handler, durable, max_ack_pending, self._ensure_stream
+        )
+        await sub.open()
+        self._event_subs.add(sub)
+        return _Tracked(sub, self._event_subs)
 
 
-async def _settle(ack: Any) -> None:
+class _Tracked(Subscription):
+    """An event subscription that leaves the adapter's re-bind list when closed."""
+
+    def __init__(self, sub: EventSubscription, registry: set[EventSubscription]) -> None:
+        self._sub = sub
+        self._registry = registry
+
+    async def unsubscribe(self) -> None:
+        self._registry.discard(self._sub)
+        await self._sub.unsubscribe()
+
+
+def _ack_error(data: bytes) -> dict[str, Any] | None:
+    """The error of a JetStream publish ack, or None when the event was stored."""
     try:
-        await ack
-    except nats.errors.Error as exc:
-        log.warning("could not acknowledge an event: %s", exc)
-
-
-async def _log_error(exc: Exception) -> None:
-    log.warning("NATS error: %s: %s", type(exc).__name__, redact(str(exc)))
-
-
-async def _log_disconnected() -> None:
-    log.info("disconnected from NATS")
-
-
-async def _log_reconnected() -> None:
-    log.info("reconnected to NATS")
+        ack = json.loads(data)
+    except ValueError:
+        return {"code": 0, "description": f"unreadable ack {data[:80]!r}"}
+    error = ack.get("error") if isinstance(ack, dict) else None
+    return error if isinstance(error, dict) else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import nats.errors
 from nats.aio.msg import Msg
 
 from ..domain.errors import SerializationError, ValidationError
@@ -50,8 +51,12 @@ class RequestServer:
             wire, fmt = decode(msg.data)
             request = request_from_wire(wire)
         except (SerializationError, ValidationError) as exc:
-            log.warning("rejected request on %s: %s", msg.subject, exc)
-            await respond(msg, RPCResponse.failure(type(exc).__name__, str(exc)), fmt)
+            log.warning("rejected request on %s: %s", msg.subject, _short(exc))
+            await respond(msg, RPCResponse.failure(type(exc).__name__, _short(exc)), fmt)
+            return
+        except Exception as exc:  # a gap in validation must not cost the caller its timeout
+            log.exception("rejected request on %s: unexpected %s", msg.subject, type(exc).__name__)
+            await respond(msg, RPCResponse.failure("ValidationError", _short(exc)), fmt)
             return
         if self.admitted >= self.limit:
             overloaded = RPCResponse.failure(
@@ -107,8 +112,33 @@ async def respond(msg: Msg, response: RPCResponse, fmt: Format) -> None:
         data = encode(_answering_ids(failure, response).to_wire(), fmt)
     try:
         await msg.respond(data)
+    except nats.errors.MaxPayloadError:
+        # checked before sending: the caller gets a reason instead of waiting its timeout
+        limit = getattr(getattr(msg, "_client", None), "max_payload", "its")
+        failure = RPCResponse.failure(
+            "PayloadTooLargeError",
+            f"the reply of {len(data)} bytes exceeds the server's max payload of {limit} bytes",
+        )
+        log.warning("reply on %s too large: %d bytes, limit %s", msg.subject, len(data), limit)
+        await _send(msg, encode(_answering_ids(failure, response).to_wire(), fmt))
     except Exception as exc:  # a closed or reconnecting connection: the caller times out
         log.warning("could not reply on %s: %s", msg.subject, exc)
+
+
+async def _send(msg: Msg, data: bytes) -> None:
+    try:
+        await msg.respond(data)
+    except Exception as exc:
+        log.warning("could not reply on %s: %s", msg.subject, exc)
+
+
+_MAX_REASON = 300
+
+
+def _short(exc: BaseException) -> str:
+    """An error text short enough to log and echo: bad input may be huge."""
+    text = str(exc)
+    return text if len(text) <= _MAX_REASON else text[:_MAX_REASON] + "... (truncated)"
 
 
 def _answering_ids(failure: RPCResponse, response: RPCResponse) -> RPCResponse:

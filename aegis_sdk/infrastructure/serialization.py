@@ -35,6 +35,8 @@ def encode(obj: Any, fmt: Format) -> bytes:
         return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError, OverflowError) as exc:
         raise SerializationError(f"cannot encode message as {fmt}: {exc}") from exc
+    except RecursionError:
+        raise SerializationError(f"cannot encode message as {fmt}: nested too deeply") from None
 
 
 def decode(data: bytes) -> tuple[dict[str, Any], Format]:

@@ -57,6 +57,14 @@ class MessageBus(ABC):
 
     @abstractmethod
     async def subscribe_event(
-        self, pattern: str, handler: EventHandler, durable: str | None = None
+        self,
+        pattern: str,
+        handler: EventHandler,
+        durable: str | None = None,
+        *,
+        max_ack_pending: int = 1000,
     ) -> Subscription:
-        """Deliver matching events at least once; ack after ``handler`` returns."""
+        """Deliver matching events at least once; ack after ``handler`` returns.
+
+        At most ``max_ack_pending`` events are delivered and not yet acknowledged.
+        """

@@ -68,3 +68,32 @@ def test_remote_error_carries_remote_type_and_message():
     assert exc.remote_message == "no such order"
     assert (exc.target, exc.method) == ("orders", "get")
     assert str(exc) == "orders.get: KeyError: no such order"
+
+
+def test_authentication_error_is_a_connection_error():
+    assert issubclass(aegis_sdk.AuthenticationError, BusConnectionError)
+
+
+def test_permission_denied_error_names_operation_and_subject():
+    exc = aegis_sdk.PermissionDeniedError("publish", "rpc.a.b", "why")
+    assert isinstance(exc, PermissionError)
+    assert (exc.operation, exc.subject) == ("publish", "rpc.a.b")
+    assert "publish" in str(exc) and "'rpc.a.b'" in str(exc) and "(why)" in str(exc)
+
+
+def test_payload_too_large_is_a_validation_error_with_sizes():
+    exc = aegis_sdk.PayloadTooLargeError("event e1", 2000, 1024)
+    assert isinstance(exc, ValidationError)
+    assert (exc.size, exc.limit) == (2000, 1024)
+    assert "2000" in str(exc) and "1024" in str(exc) and "nothing was sent" in str(exc)
+
+
+def test_service_overloaded_is_a_remote_error():
+    exc = aegis_sdk.ServiceOverloadedError("ServiceOverloadedError", "busy", "orders", "get")
+    assert isinstance(exc, RemoteError)
+    assert exc.error_type == "ServiceOverloadedError" and exc.target == "orders"
+
+
+def test_publish_error_lists_unacknowledged_events():
+    assert aegis_sdk.PublishError("x").unacknowledged == []
+    assert aegis_sdk.PublishError("x", ("e1", "e2")).unacknowledged == ["e1", "e2"]

@@ -221,3 +221,18 @@ def test_constructors_validate(build, field):
 def test_failure_response_wire_error_is_normalised():
     resp = response_from_wire({"success": False, "error": {"type": "KeyError"}})
     assert resp.error == {"type": "KeyError", "message": ""}
+
+
+@pytest.mark.parametrize("field", ["timeout", "timestamp"])
+@pytest.mark.parametrize("value", [10**400, float("inf"), float("nan")])
+def test_numbers_beyond_float_are_invalid_not_a_crash(field, value):
+    wire = {"target": "orders", "method": "list", field: value}
+    with pytest.raises(ValidationError) as info:
+        request_from_wire(wire)
+    assert field in str(info.value) and len(str(info.value)) < 200
+
+
+def test_an_int_too_long_to_print_is_described_briefly():
+    with pytest.raises(ValidationError) as info:
+        request_from_wire({"target": "orders", "method": "list", "timeout": 10**5000})
+    assert "huge int" in str(info.value)

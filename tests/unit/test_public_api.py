@@ -29,6 +29,8 @@ def test_expected_names_are_public():
         "Service", "NATSAdapter", "RPCRequest", "RPCResponse", "Event", "STREAM_NAME",
         "AegisError", "ValidationError", "SerializationError", "RPCTimeoutError",
         "ServiceUnavailableError", "RemoteError", "BusConnectionError", "PublishError",
+        "AuthenticationError", "PermissionDeniedError", "PayloadTooLargeError",
+        "ServiceOverloadedError",
     }  # fmt: skip
     assert expected <= set(aegis_sdk.__all__)
     assert aegis_sdk.STREAM_NAME == "AEGIS_EVENTS"

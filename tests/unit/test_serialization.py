@@ -180,3 +180,12 @@ def test_decode_never_raises_anything_but_serialization_error(data):
         return
     assert isinstance(obj, dict)
     assert fmt in FORMATS
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_too_deep_to_encode_is_a_serialization_error(fmt):
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(SerializationError, match="deep|limit"):
+        encode({"v": deep}, fmt)

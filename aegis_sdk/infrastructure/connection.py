@@ -1,0 +1,185 @@
+"""One pooled NATS connection: a bounded first connect that stops at the first refusal,
+callbacks that log without credentials and collect permission violations, and the
+request multiplexer that callers use on it.
+
+nats-py, with unlimited reconnect attempts, retries the *first* connect forever too: with
+a wrong password or a server that is down, ``connect`` would never return. Here a refusal
+(credentials, TLS) ends it at once with ``AuthenticationError``, anything else once
+``timeout`` has passed with ``BusConnectionError``. After the first connect, reconnecting
+is nats-py's: forever, every ``reconnect_time_wait`` seconds, subscriptions replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats.errors
+from nats.aio.client import Client
+
+from ..domain.errors import AuthenticationError, BusConnectionError
+from .permissions import PermissionWatch, parse_violation
+from .redaction import Redactor
+from .requests import RequestMux
+
+log = logging.getLogger("aegis_sdk.nats")
+
+Callback = Callable[..., Awaitable[None]]
+USER_CALLBACKS = ("error_cb", "disconnected_cb", "reconnected_cb")
+_ABANDON_TIMEOUT = 0.25
+_REFUSAL_TEXTS = ("authorization violation", "authentication", "tls required", "secure connection")
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """The server (or TLS) refused us: trying again with the same settings cannot help."""
+    if isinstance(exc, nats.errors.AuthorizationError | ssl.SSLError):
+        return True
+    text = str(exc).lower()
+    return any(t in text for t in _REFUSAL_TEXTS)
+
+
+async def sync(nc: Client) -> None:
+    """Return once the server has processed everything this client sent so far.
+
+    One ``flush`` is not enough: nats-py writes its PING straight to the socket, ahead of
+    commands (a SUB, an UNSUB) still queued for its flusher task, so the PONG may come
+    before the server saw them. By the time that PONG is back the flusher has written
+    them, and a second PING follows them on the wire.
+    """
+    await nc.flush()
+    await nc.flush()
+
+
+class _Refused(Exception):
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class Link:
+    def __init__(
+        self,
+        index: int,
+        redactor: Redactor,
+        callbacks: dict[str, Callback],
+        on_reconnected: Callable[[Link], None],
+    ) -> None:
+        self.index = index
+        self.nc = Client()
+        self.watch = PermissionWatch()
+        self.requests = RequestMux(self.nc, self.watch)
+        self.redact = redactor
+        self.disconnected_at: float | None = None  # wall-clock time of the last loss
+        self._callbacks = callbacks
+        self._on_reconnected = on_reconnected
+        self._connecting = False
+        self._closing = False
+        self._last_error: BaseException | None = None
+
+    def describe(self, exc: BaseException) -> str:
+        text = self.redact(exc)
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    async def open(self, servers: list[str], options: dict[str, Any], timeout: float) -> None:
+        options = {
+            **options,
+            "error_cb": self._error,
+            "disconnected_cb": self._disconnected,
+            "reconnected_cb": self._reconnected,
+        }
+        where = self.redact(", ".join(servers))
+        self._connecting = True
+        try:
+            await asyncio.wait_for(self.nc.connect(servers, **options), timeout)
+        except _Refused as refused:
+            await self.close(_ABANDON_TIMEOUT)
+            raise AuthenticationError(self._refusal(where, refused.cause)) from None
+        except TimeoutError:
+            await self.close(_ABANDON_TIMEOUT)
+            last = f"; last error: {self.describe(self._last_error)}" if self._last_error else ""
+            raise BusConnectionError(
+                f"cannot connect to NATS at {where} within {timeout:g} s{last}"
+            ) from None
+        except (nats.errors.Error, OSError) as exc:
+            await self.close(_ABANDON_TIMEOUT)
+            raise BusConnectionError(
+                f"cannot connect to NATS at {where}: {self.describe(exc)}"
+            ) from None
+        finally:
+            self._connecting = False
+        await self.requests.start()
+
+    def _refusal(self, where: str, cause: BaseException) -> str:
+        if isinstance(cause, ssl.SSLError):
+            return (
+                f"TLS handshake with NATS at {where} failed ({self.describe(cause)}); "
+                "check the tls= context: the CA that signed the server, the client certificate"
+            )
+        return (
+            f"NATS at {where} refused the connection ({self.describe(cause)}); check the "
+            "credentials: user/password, token or credentials file"
+        )
+
+    async def close(self, timeout: float = 2.0) -> None:
+        self._closing = True
+        # bounded: after a failed TLS upgrade nats-py's close waits forever for the socket
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.nc.close(), timeout)
+
+    async def drain(self) -> None:
+        self._closing = True
+        try:
+            await self.nc.drain()
+        except Exception as exc:  # a dead connection cannot drain; closing is enough
+            log.debug("drain failed (%s); closing", self.describe(exc))
+            await self.close()
+
+    # -- nats-py callbacks ------------------------------------------------------------------
+
+    async def _error(self, exc: Exception) -> None:
+        self._last_error = exc
+        violation = parse_violation(str(exc))
+        if violation is not None:
+            operation, subject = violation
+            log.error(
+                "NATS denied permission to %s on %r (connection %d)",
+                operation,
+                subject,
+                self.index,
+            )
+            self.watch.report(operation, subject)
+        elif self._connecting:
+            log.debug("connect attempt failed: %s", self.describe(exc))
+        else:
+            log.warning("NATS error on connection %d: %s", self.index, self.describe(exc))
+        await self._user("error_cb", exc)
+        if self._connecting and is_refusal(exc):
+            raise _Refused(exc)  # out of nats-py's connect loop, which would retry forever
+
+    async def _disconnected(self) -> None:
+        self.disconnected_at = time.time()
+        self.requests.connection_lost()
+        if self._closing:
+            log.debug("connection %d to NATS closed", self.index)
+        else:
+            log.warning("connection %d to NATS lost; reconnecting", self.index)
+        await self._user("disconnected_cb")
+
+    async def _reconnected(self) -> None:
+        log.warning("connection %d to NATS is back", self.index)
+        self.requests.reset()
+        self._on_reconnected(self)
+        await self._user("reconnected_cb")
+
+    async def _user(self, name: str, *args: Any) -> None:
+        callback = self._callbacks.get(name)
+        if callback is not None:
+            try:
+                await callback(*args)
+            except Exception:
+                log.exception("the %s passed to connect() failed", name)

@@ -1,0 +1,33 @@
+"""Test certificates: a CA, a server certificate for the loopback address, a client one."""
+
+import json
+import ssl
+
+from aegis_sdk.testing import Certificates, make_certificates
+
+
+def test_certificates_load_and_chain(tmp_path):
+    certs = make_certificates(tmp_path / "certs")
+    assert isinstance(certs, Certificates)
+    for path in (certs.ca, certs.server_cert, certs.server_key, certs.client_cert):
+        assert path.is_file() and path.read_bytes().startswith(b"-----BEGIN")
+    assert certs.server_key.stat().st_mode & 0o077 == 0  # keys are private
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(certs.server_cert, certs.server_key)  # the pair matches
+    client = certs.client_context(with_client_cert=True)
+    assert client.verify_mode == ssl.CERT_REQUIRED and client.check_hostname
+
+
+def test_server_tls_block_is_config_text(tmp_path):
+    certs = make_certificates(tmp_path)
+    plain = certs.server_tls()
+    assert plain["cert_file"] == str(certs.server_cert) and "verify" not in plain
+    mutual = certs.server_tls(verify_clients=True)
+    assert mutual["verify"] is True and mutual["ca_file"] == str(certs.ca)
+    json.dumps({"tls": mutual})  # JSON is valid nats-server config
+
+
+def test_each_call_makes_a_new_ca(tmp_path):
+    a = make_certificates(tmp_path / "a")
+    b = make_certificates(tmp_path / "b")
+    assert a.ca.read_bytes() != b.ca.read_bytes()
