@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
                 print(f"run {i + 1} {name}: exit {code}", file=sys.stderr)
+            if args.json:  # after every pair, so an interrupted drill keeps what it measured
+                args.json.write_text(json.dumps(outcome, indent=1))
     noop_pass = sum(r["exit"] == 0 for r in outcome["runs"]["noop"])
     slow_fail = sum(r["exit"] == 1 for r in outcome["runs"]["slow"])
     rpc_caught = sum(

@@ -10,6 +10,7 @@ the coefficient of variation (stdev / mean) over the runs.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -31,12 +32,16 @@ def run_suite(machine: str, commit: str) -> float:
     return time.perf_counter() - t0
 
 
-def spread(commit: str, machines: list[str]) -> list[list[str]]:
+def collect(commit: str, machines: list[str]) -> dict[str, tuple[str, list[float]]]:
     series: dict[str, tuple[str, list[float]]] = {}
     for machine in machines:
         for r in load(machine, commit):
             if r.value is not None:
                 series.setdefault(r.label, (r.unit, []))[1].append(r.value)
+    return series
+
+
+def spread(series: dict[str, tuple[str, list[float]]]) -> list[list[str]]:
     rows = []
     for label, (unit, values) in sorted(series.items()):
         lo, hi = min(values), max(values)
@@ -63,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--markdown", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="max/min per benchmark")
     parser.add_argument("--reuse", action="store_true", help="only tabulate existing runs")
     args = parser.parse_args(argv)
     commit = subprocess.run(
@@ -76,10 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         for machine in machines:
             seconds = run_suite(machine, commit)
             print(f"{machine}: whole suite in {seconds:.0f} s", file=sys.stderr)
+    series = collect(commit, machines)
     table = markdown_table(
         ["benchmark [parameters]", "unit", "median", "min", "max", "max/min", "CV", "runs"],
-        spread(commit, machines),
+        spread(series),
     )
+    if args.json:  # read by the report to tell movement from noise
+        args.json.write_text(
+            json.dumps(
+                {label: max(v) / min(v) for label, (_, v) in series.items() if min(v) > 0},
+                indent=1,
+                sort_keys=True,
+            )
+        )
     print(table)
     if args.markdown:
         args.markdown.write_text(table + "\n")

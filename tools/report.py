@@ -237,6 +237,25 @@ def environment_section(commit: str, machine: str) -> list[str]:
     return ["## Test environment", "", markdown_table(["", ""], rows)]
 
 
+MOVED = 0.10  # below this a change reads as "same" whatever the noise
+NOISE_FILE = REPO / "docs" / "noise.json"
+
+
+def noise_spread() -> dict[str, float]:
+    """Run-to-run max/min of each benchmark on one commit (tools.noise --json)."""
+    return json.loads(NOISE_FILE.read_text()) if NOISE_FILE.exists() else {}
+
+
+def verdict(result: Result, ratio: float, spread: dict[str, float]) -> str:
+    """worse/better only beyond both 10% and what the same commit does between runs."""
+    limit = max(1 + MOVED, spread.get(result.label, 1 + MOVED))
+    if ratio > limit:
+        return "worse"
+    if ratio < 1 / limit:
+        return "better"
+    return "same" if abs(ratio - 1) <= MOVED else "within noise"
+
+
 def changes(res: Results, base: Results) -> list[tuple[Result, Result, float]]:
     out = []
     for r in res:
@@ -254,13 +273,15 @@ def baseline_section(diffs: list[tuple[Result, Result, float]], base_commit: str
             f"No results for the baseline `{base_commit[:8]}` on this machine: run "
             "`./dev history`.",
         ]
+    spread = noise_spread()
     rows = [
         [
             b.label,
             fmt_value(b),
             fmt_value(r),
             f"{q:.2f}",
-            "worse" if q > 1.05 else "better" if q < 1 / 1.05 else "same",
+            verdict(r, q, spread),
+            f"{spread[r.label]:.2f}" if r.label in spread else "?",
         ]
         for b, r, q in sorted(diffs, key=lambda d: -abs(d[2] - 1))
     ]
@@ -268,9 +289,14 @@ def baseline_section(diffs: list[tuple[Result, Result, float]], base_commit: str
         "## Change against the baseline",
         "",
         f"Baseline `{base_commit[:8]}` (perf.toml). Ratio = this commit / baseline; lower "
-        "is better for every metric (throughput is stored as time per operation).",
+        "is better for every metric (throughput is stored as time per operation). A change "
+        "counts as worse or better only beyond 10% and beyond the benchmark's own run-to-run "
+        "spread on one commit (max/min of 5 runs, docs/noise.json); between the two it is "
+        "within noise.",
         "",
-        markdown_table(["benchmark", "baseline", "this commit", "ratio", ""], rows),
+        markdown_table(
+            ["benchmark", "baseline", "this commit", "ratio", "verdict", "noise max/min"], rows
+        ),
     ]
 
 
@@ -322,11 +348,23 @@ def recommendations(
     share = res.value("rpc.RPCQueueGroup.track_busiest_over_fair_share")
     if share and share > 1.2:
         out.append(f"Queue-group load is uneven (busiest instance {share:.2f}x its share).")
-    moved = [d for d in diffs if abs(d[2] - 1) > 0.10]
-    for b, r, q in sorted(moved, key=lambda d: -d[2])[:5]:
+    spread = noise_spread()
+    moved = [d for d in diffs if verdict(d[1], d[2], spread) in ("worse", "better")]
+    noisy = [d for d in diffs if verdict(d[1], d[2], spread) == "within noise"]
+    if noisy:
+        worst = max(noisy, key=lambda d: abs(d[2] - 1))
         out.append(
-            f"Moved since the baseline: {r.label} {'rose' if q > 1 else 'fell'} "
-            f"{abs(q - 1):.0%} ({fmt_value(b)} -> {fmt_value(r)}); "
+            f"{len(noisy)} figures moved by more than {MOVED:.0%} but less than they vary "
+            f"between runs of one commit (the most: {worst[1].label}, {worst[2]:.2f}x); they "
+            "are not evidence of a change on their own."
+        )
+    for b, r, q in sorted(moved, key=lambda d: -d[2])[:6]:
+        if rate(r) is not None:  # say it in operations per second
+            change = f"{'fell' if q > 1 else 'rose'} {abs(1 / q - 1):.0%} in operations/s"
+        else:
+            change = f"{'rose' if q > 1 else 'fell'} {abs(q - 1):.0%}"
+        out.append(
+            f"Moved since the baseline: {r.label} {change} ({fmt_value(b)} -> {fmt_value(r)}); "
             + ("a regression to look into." if q > 1 else "an improvement.")
         )
     if not out:
@@ -341,7 +379,7 @@ def _overhead_hint(res: Results, what: str) -> str:
         side = "service" if service > client else "client"
         return (
             f"Per serial call the client spends {fmt_number(client)} us CPU and the service "
-            f"{fmt_number(service)} us: start with the {side} side."
+            f"{fmt_number(service)} us; the {side} has the larger share."
         )
     cpu = res.value("events.EventPublishCPU.track_batch")
     if cpu:
