@@ -6,8 +6,8 @@ from .events import _EventDelivery
 from .rpc import _ConcurrentRPC
 
 
-class RPCServiceMemory(_ConcurrentRPC):
-    """An RPC service process: after start-up, and its peak (VmHWM) after the throughput runs."""
+class _Memory:
+    """Reports the memory figures that the measuring ``setup_cache`` recorded."""
 
     unit = "MB"
 
@@ -18,13 +18,10 @@ class RPCServiceMemory(_ConcurrentRPC):
         return cache["rss_peak_mb"]
 
 
-class SubscriberMemory(_EventDelivery):
+class RPCServiceMemory(_Memory, _ConcurrentRPC):
+    """An RPC service process: after start-up, and its peak (ru_maxrss) after the throughput
+    runs."""
+
+
+class SubscriberMemory(_Memory, _EventDelivery):
     """An event-subscriber process: after start-up, and its peak after the delivery runs."""
-
-    unit = "MB"
-
-    def track_rss_at_rest(self, cache):
-        return cache["rss_rest_mb"]
-
-    def track_peak_rss_under_load(self, cache):
-        return cache["rss_peak_mb"]

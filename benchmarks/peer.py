@@ -27,6 +27,7 @@ def _reply(obj: dict) -> None:
 
 
 def _connect_options() -> dict[str, str]:
+    # the same variables as common.connect_options; this file also runs as a bare script
     names = {
         "AEGIS_NATS_USER": "user",
         "AEGIS_NATS_PASSWORD": "password",
@@ -36,7 +37,8 @@ def _connect_options() -> dict[str, str]:
     return {key: os.environ[env] for env, key in names.items() if os.environ.get(env)}
 
 
-async def sdk_rpc(url: str, opts: dict, state: dict):
+async def _sdk_service(url: str, opts: dict, state: dict, register):
+    """An aegis_sdk Service named opts["name"], its handlers added by ``register``."""
     from aegis_sdk import NATSAdapter, Service
 
     bus = NATSAdapter(
@@ -44,17 +46,7 @@ async def sdk_rpc(url: str, opts: dict, state: dict):
     )
     await bus.connect(url, **_connect_options())
     service = Service(opts["name"], bus)
-
-    @service.rpc("echo")
-    async def echo(params):
-        state["count"] += 1
-        return params
-
-    @service.rpc("whoami")
-    async def whoami(params):
-        state["count"] += 1
-        return service.instance_id
-
+    register(service)
     await service.start()
     state["instance"] = service.instance_id
 
@@ -63,6 +55,21 @@ async def sdk_rpc(url: str, opts: dict, state: dict):
         await bus.disconnect()
 
     return close
+
+
+async def sdk_rpc(url: str, opts: dict, state: dict):
+    def register(service):
+        @service.rpc("echo")
+        async def echo(params):
+            state["count"] += 1
+            return params
+
+        @service.rpc("whoami")
+        async def whoami(params):
+            state["count"] += 1
+            return service.instance_id
+
+    return await _sdk_service(url, opts, state, register)
 
 
 async def raw_rpc(url: str, opts: dict, state: dict):
@@ -84,30 +91,18 @@ async def raw_rpc(url: str, opts: dict, state: dict):
 
 
 async def sdk_events(url: str, opts: dict, state: dict):
-    from aegis_sdk import NATSAdapter, Service
-
-    bus = NATSAdapter(serializer=opts.get("serializer", "msgpack"))
-    await bus.connect(url, **_connect_options())
-    service = Service(opts["name"], bus)
     latencies: list[float] = []
-    state["latencies"] = latencies
     seen: set[str] = set()
-    state["seen"] = seen
+    state["latencies"], state["seen"] = latencies, seen
 
-    @service.subscribe(opts["pattern"], durable=opts["durable"])
-    async def on_event(event):
-        latencies.append(time.time() - event.timestamp)
-        seen.add(event.message_id)
-        state["count"] += 1
+    def register(service):
+        @service.subscribe(opts["pattern"], durable=opts["durable"])
+        async def on_event(event):
+            latencies.append(time.time() - event.timestamp)
+            seen.add(event.message_id)
+            state["count"] += 1
 
-    await service.start()
-    state["instance"] = service.instance_id
-
-    async def close():
-        await service.stop()
-        await bus.disconnect()
-
-    return close
+    return await _sdk_service(url, opts, state, register)
 
 
 def _memory() -> dict:

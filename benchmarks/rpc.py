@@ -22,11 +22,6 @@ HEADLINE = ("msgpack", "small")
 SERVICE = "bench-rpc"
 
 
-def _skip_if_missing(value) -> None:
-    if value is None:
-        raise NotImplementedError("not measurable on this commit")
-
-
 # -- serial round trips ------------------------------------------------------------------
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-from .asv_results import REPO, load
+from .asv_results import load
 from .presentation import fmt_number, fmt_value
+from .repo import commit_hash
 from .targets import check, load_targets
 
 
@@ -20,12 +20,6 @@ def default_machine() -> str:
     path = Path.home() / ".asv-machine.json"
     machines = [k for k in json.loads(path.read_text()) if k != "version"] if path.exists() else []
     return machines[0] if len(machines) == 1 else ""
-
-
-def head() -> str:
-    return subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -47,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="local")
     args = parser.parse_args(argv)
     machine = args.machine or default_machine()
-    commit = args.commit or head()
+    commit = commit_hash(args.commit or "HEAD")
     results = load(machine, commit)
     if not results:
         print(f"no results for {commit[:8]} on machine {machine!r}", file=sys.stderr)

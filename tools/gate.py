@@ -26,18 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .asv_results import REPO
+from .repo import commit_hash, git
 
 GATE_DIR = REPO / ".asv" / "gate"
 MIN_EFFECT = 0.05  # smaller changes are not reported as regressions
 ALPHA = 0.05  # one-sided sign test
 LOOKS_CHANGED = 0.03
 DEFAULT_ROUNDS = 6
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def default_base() -> str:
@@ -198,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write samples and verdicts")
     args = parser.parse_args(argv)
     try:
-        base = git("rev-parse", args.base or default_base())
-        head = git("rev-parse", args.head)
+        base = commit_hash(args.base) if args.base else default_base()
+        head = commit_hash(args.head)
         judgements, table = gate(base, head, args.rounds)
     except (subprocess.CalledProcessError, RuntimeError) as exc:
         print(f"gate could not run: {exc}", file=sys.stderr)

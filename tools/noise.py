@@ -20,6 +20,7 @@ from pathlib import Path
 from .asv_results import REPO, load
 from .bench_table import markdown_table
 from .presentation import fmt_number
+from .repo import commit_hash
 
 
 def run_suite(machine: str, commit: str) -> float:
@@ -71,12 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="max/min per benchmark")
     parser.add_argument("--reuse", action="store_true", help="only tabulate existing runs")
     args = parser.parse_args(argv)
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", args.commit],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    commit = commit_hash(args.commit)
     machines = [f"noise-{i + 1}" for i in range(args.runs)]
     if not args.reuse:
         for machine in machines:

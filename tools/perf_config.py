@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tomllib
 
 from .asv_results import REPO
+from .repo import commit_hash
 
 CONFIG = REPO / "perf.toml"
 
@@ -14,12 +14,7 @@ CONFIG = REPO / "perf.toml"
 def baseline_commit() -> str:
     """The full hash of the baseline declared in perf.toml."""
     short = tomllib.loads(CONFIG.read_text())["baseline"]["commit"]
-    return subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--verify", f"{short}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    return commit_hash(short)
 
 
 if __name__ == "__main__":  # `python -m tools.perf_config baseline`

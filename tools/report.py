@@ -16,6 +16,7 @@ from .asv_results import REPO, Result, load, result_files
 from .bench_table import default_machine, markdown_table
 from .perf_config import baseline_commit
 from .presentation import fmt_number, fmt_value, rate
+from .repo import commit_hash
 from .targets import check, load_targets
 
 
@@ -415,20 +416,13 @@ def render(commit: str, machine: str, profile: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import subprocess
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--machine", default=None)
     parser.add_argument("--profile", default="local", choices=["local", "port-forward"])
     parser.add_argument("--output", type=Path, default=REPO / "performance_report.md")
     args = parser.parse_args(argv)
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", args.commit],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    commit = commit_hash(args.commit)
     text = render(commit, args.machine or default_machine(), args.profile)
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
