@@ -3,10 +3,12 @@
     python -m tools.gate [--base REV] [--head REV] [--rounds N] [--markdown FILE]
 
 Better than one run of each side (``asv continuous``): both SDK versions are installed side
-by side and measured in alternating rounds on the same server, so drift on this shared
-machine hits both alike; each metric is judged on the per-round ratios head/base, with a
-sign test against noise and a minimum effect; metrics that look changed but are not yet
-decided are measured again (only their group) before the verdict. A throughput drop counts
+by side and run at the same time in two worker processes, which take short measurements in
+turn (base, head, head, base, ...), so whatever this shared machine does at a moment hits
+both alike. Each metric is judged on the per-round ratios head/base: a minimum effect on
+their median and a sign test against noise. Measurements with a marginal result (a change
+between 3% and 8%, or a larger one the sign test does not confirm) are taken again, with
+fresh processes, and judged on all rounds. A throughput drop counts
 exactly as a latency rise: every gate metric is lower-is-better.
 
 Exit status: 0 no regression, 1 regression, 2 the gate could not run.
@@ -15,9 +17,11 @@ Exit status: 0 no regression, 1 regression, 2 the gate could not run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import selectors
 import shutil
 import subprocess
 import sys
@@ -31,8 +35,9 @@ from .repo import commit_hash, git
 GATE_DIR = REPO / ".asv" / "gate"
 MIN_EFFECT = 0.05  # smaller changes are not reported as regressions
 ALPHA = 0.05  # one-sided sign test
-LOOKS_CHANGED = 0.03
-DEFAULT_ROUNDS = 6
+LOOKS_CHANGED = 0.03  # a verdict on a change between this and CLEAR_EFFECT is checked again
+CLEAR_EFFECT = 0.08
+DEFAULT_ROUNDS = 60
 
 
 def default_base() -> str:
@@ -69,21 +74,63 @@ def environment(commit: str) -> Path:
     return python
 
 
-def probe(python: Path, groups: list[str]) -> dict[str, float]:
-    """One round in ``python``'s environment; the suite comes from this working tree."""
-    with tempfile.TemporaryDirectory() as shim:
+class Worker:
+    """A gate worker (benchmarks/gate_probe.py) in ``python``'s environment; the worker code
+    comes from this working tree, the SDK from the environment."""
+
+    def __init__(self, python: Path, label: str, url: str | None = None) -> None:
+        self.label = label
+        env = dict(os.environ, AEGIS_NATS_URL=url) if url else None
+        self._shim = tempfile.TemporaryDirectory()
         # only the benchmarks package on the path: aegis_sdk must come from the environment
-        os.symlink(REPO / "benchmarks", Path(shim) / "benchmarks")
-        out = subprocess.run(
-            [str(python), "-m", "benchmarks.gate_probe", "--only", *groups],
-            cwd=shim,
-            capture_output=True,
+        os.symlink(REPO / "benchmarks", Path(self._shim.name) / "benchmarks")
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._stderr_text = ""
+        self.process = subprocess.Popen(
+            [str(python), "-m", "benchmarks.gate_probe", label],
+            cwd=self._shim.name,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
             text=True,
-            timeout=300,
         )
-    if out.returncode != 0:
-        raise RuntimeError(f"gate probe failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        self._answer(timeout=120)
+
+    def measure(self, name: str) -> dict[str, float]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(name + "\n")
+        self.process.stdin.flush()
+        return self._answer(timeout=60)
+
+    def _answer(self, timeout: float) -> dict:
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.process.stdout, selectors.EVENT_READ)
+            line = self.process.stdout.readline() if sel.select(timeout) else None
+        if line is None:
+            answer = {"error": f"no answer in {timeout} s"}
+        else:
+            answer = json.loads(line) if line else {"error": "the worker exited"}
+        if "error" in answer:
+            self.close()
+            raise RuntimeError(f"{self.label} worker: {answer['error']}\n{self._stderr_text}")
+        return answer
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if not self._stderr.closed:
+            self._stderr.seek(0)
+            self._stderr_text = self._stderr.read().decode(errors="replace")[-3000:]
+            self._stderr.close()
+        self._shim.cleanup()
 
 
 @dataclass
@@ -115,7 +162,10 @@ class Judgement:
 
     @property
     def looks_changed(self) -> bool:
-        return self.verdict == "no change" and abs(self.ratio - 1) > LOOKS_CHANGED
+        effect = abs(self.ratio - 1)
+        if self.verdict == "no change":
+            return effect > LOOKS_CHANGED
+        return effect < CLEAR_EFFECT
 
 
 def _median(values: list[float]) -> float:
@@ -124,14 +174,23 @@ def _median(values: list[float]) -> float:
     return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
-def run_rounds(pythons: dict[str, Path], groups: list[str], rounds: int, samples: dict) -> None:
-    for r in range(rounds):
-        order = ["base", "head"] if r % 2 == 0 else ["head", "base"]
-        for side in order:
-            for metric, value in probe(pythons[side], groups).items():
-                if not metric.startswith("_"):
-                    samples[side].setdefault(metric, []).append(value)
-        print(f"  round {r + 1}/{rounds} ({', '.join(groups)}) done", file=sys.stderr)
+def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, samples) -> None:
+    """``rounds`` rounds with a fresh worker per side, both on one server; in every round
+    each measurement is taken on both sides back to back, the side going first alternating."""
+    from benchmarks.common import nats_target
+
+    workers = {}
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(nats_target())
+        for side, python in pythons.items():
+            workers[side] = Worker(python, side, url)
+            stack.callback(workers[side].close)
+        for r in range(rounds):
+            for name in measurements:
+                for side in ("base", "head") if r % 2 == 0 else ("head", "base"):
+                    for metric, value in workers[side].measure(name).items():
+                        samples[side].setdefault(metric, []).append(value)
+    print(f"  {rounds} rounds of {', '.join(measurements)} done", file=sys.stderr)
 
 
 def judge(samples: dict) -> list[Judgement]:
@@ -139,23 +198,27 @@ def judge(samples: dict) -> list[Judgement]:
 
 
 def gate(base: str, head: str, rounds: int) -> tuple[list[Judgement], str]:
-    from benchmarks.gate_probe import GROUPS
+    from benchmarks.gate_probe import MEASUREMENTS
 
     print(f"gate: base {base[:8]} vs head {head[:8]}", file=sys.stderr)
     pythons = {"base": environment(base), "head": environment(head)}
     samples: dict = {"base": {}, "head": {}}
-    run_rounds(pythons, list(GROUPS), rounds, samples)
-    unsure = {
-        g for g, ms in GROUPS.items() for j in judge(samples) if j.metric in ms and j.looks_changed
-    }
+    run_rounds(pythons, list(MEASUREMENTS), rounds, samples)
+    unsure = [
+        name
+        for name, metrics in MEASUREMENTS.items()
+        if any(j.looks_changed for j in judge(samples) if j.metric in metrics)
+    ]
     if unsure:
-        print(f"gate: re-measuring {', '.join(sorted(unsure))}", file=sys.stderr)
-        run_rounds(pythons, sorted(unsure), rounds, samples)
+        print(f"gate: re-measuring {', '.join(unsure)}", file=sys.stderr)
+        run_rounds(pythons, unsure, rounds, samples)
     judgements = judge(samples)
-    return judgements, markdown(base, head, judgements)
+    return judgements, markdown(base, head, judgements, rounds, unsure)
 
 
-def markdown(base: str, head: str, judgements: list[Judgement]) -> str:
+def markdown(
+    base: str, head: str, judgements: list[Judgement], rounds: int, remeasured: list[str]
+) -> str:
     from benchmarks.gate_probe import METRICS
 
     regressions = [j for j in judgements if j.verdict == "regression"]
@@ -180,7 +243,10 @@ def markdown(base: str, head: str, judgements: list[Judgement]) -> str:
             f"| {j.ratio:.3f} | {mark.get(j.verdict, 'no change')} |"
         )
     lines.append("")
-    lines.append(f"{len(judgements[0].base)} rounds per side (more for re-measured groups).")
+    lines.append(
+        f"{rounds} interleaved rounds per side; measured again with fresh processes: "
+        f"{', '.join(remeasured) or 'nothing'}."
+    )
     return "\n".join(lines)
 
 

@@ -2,12 +2,13 @@
 
     python -m tools.gate_drill [--runs 20] [--slowdown 0.10] [--json FILE]
 
-In a scratch clone of this repository it makes two commits on top of HEAD:
-  noop  changes a comment only (identical SDK code): the gate must pass;
-  slow  makes the SDK slower on purpose: busy-waits in ``Service.call_rpc`` for
-        ``slowdown`` x the serial RPC round trip, and in ``Service.publish_events`` for
-        ``slowdown`` x the time per batched event (both measured on HEAD first), i.e. a 10%
-        slower RPC path and about 10% fewer events/s: the gate must fail.
+In a scratch clone of this repository it makes three commits on top of HEAD:
+  noop    changes a comment only (identical SDK code): the gate must pass;
+  rpc     busy-waits in ``Service.call_rpc`` for ``slowdown`` x the serial RPC round trip
+          measured on HEAD first, a 10% slower RPC path: the gate must flag an RPC metric;
+  events  busy-waits in ``Service.publish_events`` for ``slowdown`` x the time per batched
+          event measured on HEAD first, about 10% fewer events/s: the gate must flag an
+          event metric.
 Then it runs the gate --runs times for each and counts.
 """
 
@@ -28,9 +29,6 @@ SLOW_PATCH = """
 # --- gate drill: a deliberate slowdown, never merged ---
 import time as _drill_time
 
-_DRILL_RPC_SPIN = {rpc_spin!r}
-_DRILL_EVENT_SPIN = {event_spin!r}
-
 
 def _drill_spin(seconds):
     end = _drill_time.perf_counter() + seconds
@@ -38,23 +36,30 @@ def _drill_spin(seconds):
         pass
 
 
+"""
+SLOW_RPC = """
 _drill_call_rpc = Service.call_rpc
-_drill_publish_events = Service.publish_events
 
 
 async def _slow_call_rpc(self, *args, **kwargs):
-    _drill_spin(_DRILL_RPC_SPIN)
+    _drill_spin({spin!r})
     return await _drill_call_rpc(self, *args, **kwargs)
 
 
+Service.call_rpc = _slow_call_rpc
+"""
+SLOW_EVENTS = """
+_drill_publish_events = Service.publish_events
+
+
 async def _slow_publish_events(self, domain, event_type, payloads):
-    _drill_spin(_DRILL_EVENT_SPIN * len(payloads))
+    _drill_spin({spin!r} * len(payloads))
     return await _drill_publish_events(self, domain, event_type, payloads)
 
 
-Service.call_rpc = _slow_call_rpc
 Service.publish_events = _slow_publish_events
 """
+CASES = ("noop", "rpc", "events")
 
 
 def sh(cwd: Path, *args: str) -> str:
@@ -86,14 +91,29 @@ def gate(clone: Path, base: str, head: str, out: Path) -> int:
 
 
 def baseline_times(base: str) -> tuple[float, float]:
-    """Serial RPC round trip and seconds per batched event on the base, median of 3 probes."""
-    from .gate import environment, probe
+    """Serial RPC round trip and seconds per batched event on the base, medians of 9."""
+    from .gate import Worker, environment
 
-    python = environment(base)
-    probes = [probe(python, ["rpc", "events"]) for _ in range(3)]
-    rpc = sorted(p["rpc_p50"] for p in probes)[1] / 1e3
-    event = sorted(p["event_batch_us_per_event"] for p in probes)[1] / 1e6
-    return rpc, event
+    worker = Worker(environment(base), "drill")
+    try:
+        rpc = sorted(worker.measure("rpc_serial")["rpc_p50"] for _ in range(9))[4] / 1e3
+        event = sorted(worker.measure("event_batch")["event_batch_us_per_event"] for _ in range(9))[
+            4
+        ]
+    finally:
+        worker.close()
+    return rpc, event / 1e6
+
+
+def slow_commit(clone: Path, base: str, patch: str, message: str) -> str:
+    sh(clone, "git", "checkout", "-q", base)
+    service = clone / "aegis_sdk" / "application" / "service.py"
+    service.write_text(service.read_text() + SLOW_PATCH + patch)
+    return commit(clone, message)
+
+
+def caught(run: dict, prefix: str) -> bool:
+    return run["exit"] == 1 and any(m.startswith(prefix) for m in run["regressions"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,29 +128,30 @@ def main(argv: list[str] | None = None) -> int:
         base = sh(clone, "git", "rev-parse", "HEAD").strip()
         readme = clone / "README.md"
         readme.write_text(readme.read_text() + "\n<!-- gate drill: no-op change -->\n")
-        noop = commit(clone, "drill: no-op")
+        heads = {"noop": commit(clone, "drill: no-op")}
         rpc_s, event_s = baseline_times(base)
-        service = clone / "aegis_sdk" / "application" / "service.py"
-        service.write_text(
-            service.read_text()
-            + SLOW_PATCH.format(rpc_spin=rpc_s * args.slowdown, event_spin=event_s * args.slowdown)
+        rpc_spin, event_spin = rpc_s * args.slowdown, event_s * args.slowdown
+        heads["rpc"] = slow_commit(
+            clone, base, SLOW_RPC.format(spin=rpc_spin), "drill: slower RPC path"
         )
-        slow = commit(clone, "drill: 10% slower")
+        heads["events"] = slow_commit(
+            clone, base, SLOW_EVENTS.format(spin=event_spin), "drill: fewer events/s"
+        )
         outcome: dict = {
             "base": base,
-            "noop": noop,
-            "slow": slow,
-            "rpc_spin_us": rpc_s * args.slowdown * 1e6,
-            "event_spin_us": event_s * args.slowdown * 1e6,
-            "runs": {"noop": [], "slow": []},
+            "heads": heads,
+            "slowdown": args.slowdown,
+            "rpc_spin_us": rpc_spin * 1e6,
+            "event_spin_us": event_spin * 1e6,
+            "runs": {case: [] for case in CASES},
         }
         for i in range(args.runs):
-            for name, head in (("noop", noop), ("slow", slow)):
-                out = Path(tmp) / f"{name}-{i}.json"
+            for case in CASES:
+                out = Path(tmp) / f"{case}-{i}.json"
                 t0 = time.perf_counter()
-                code = gate(clone, base, head, out)
+                code = gate(clone, base, heads[case], out)
                 verdicts = json.loads(out.read_text()) if out.exists() else []
-                outcome["runs"][name].append(
+                outcome["runs"][case].append(
                     {
                         "exit": code,
                         "seconds": time.perf_counter() - t0,
@@ -140,23 +161,18 @@ def main(argv: list[str] | None = None) -> int:
                         ],
                     }
                 )
-                print(f"run {i + 1} {name}: exit {code}", file=sys.stderr)
-            if args.json:  # after every pair, so an interrupted drill keeps what it measured
+                print(f"run {i + 1} {case}: exit {code}", file=sys.stderr)
+            if args.json:  # after every round, so an interrupted drill keeps what it measured
                 args.json.write_text(json.dumps(outcome, indent=1))
-    noop_pass = sum(r["exit"] == 0 for r in outcome["runs"]["noop"])
-    slow_fail = sum(r["exit"] == 1 for r in outcome["runs"]["slow"])
-    rpc_caught = sum(
-        any(m.startswith("rpc") for m in r["regressions"]) for r in outcome["runs"]["slow"]
-    )
-    event_caught = sum(
-        any(m.startswith("event") for m in r["regressions"]) for r in outcome["runs"]["slow"]
-    )
+    runs = outcome["runs"]
+    seconds = sorted(r["seconds"] for case in CASES for r in runs[case])
     outcome["summary"] = {
-        "noop_passed": noop_pass,
-        "slow_failed": slow_fail,
-        "rpc_flagged": rpc_caught,
-        "events_flagged": event_caught,
-        "runs": args.runs,
+        "runs": len(runs["noop"]),
+        "noop_passed": sum(r["exit"] == 0 for r in runs["noop"]),
+        "rpc_flagged": sum(caught(r, "rpc") for r in runs["rpc"]),
+        "events_flagged": sum(caught(r, "event") for r in runs["events"]),
+        "gate_seconds_median": seconds[len(seconds) // 2],
+        "gate_seconds_max": seconds[-1],
     }
     print(json.dumps(outcome["summary"]))
     if args.json:

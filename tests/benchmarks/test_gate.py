@@ -1,0 +1,90 @@
+"""The pull-request gate: its verdict rule on known samples, and its worker against a real
+nats-server (the gate's speed and noise rates are measured by tools/gate_drill.py)."""
+
+import sys
+
+import pytest
+
+from benchmarks.gate_probe import MEASUREMENTS, METRICS
+from tools.gate import Judgement, Worker, markdown
+
+BASE = [100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0, 100.0, 96.0] * 3
+
+
+def judged(factors: list[float]) -> Judgement:
+    head = [b * f for b, f in zip(BASE, factors, strict=True)]
+    return Judgement("event_batch_us_per_event", BASE, head)
+
+
+def test_a_steady_rise_is_a_regression():
+    judgement = judged([1.10] * 30)
+    assert judgement.ratio == pytest.approx(1.10)
+    assert judgement.verdict == "regression"
+    assert not judgement.looks_changed
+
+
+def test_a_marginal_regression_is_measured_again_a_clear_one_is_not():
+    assert judged([1.06] * 30).verdict == "regression"
+    assert judged([1.06] * 30).looks_changed
+    assert not judged([1.10] * 30).looks_changed
+
+
+def test_a_steady_fall_is_an_improvement():
+    assert judged([0.90] * 30).verdict == "improvement"
+
+
+def test_a_rise_below_the_minimum_effect_is_no_change_but_looks_changed():
+    judgement = judged([1.04] * 30)
+    assert judgement.verdict == "no change"
+    assert judgement.looks_changed
+
+
+def test_a_large_median_without_a_consistent_sign_is_no_change():
+    # 16 of 30 rounds worse: the median ratio is large, the sign test says noise
+    judgement = judged([1.2] * 16 + [0.8] * 14)
+    assert judgement.ratio > 1.05
+    assert judgement.verdict == "no change"
+
+
+def test_identical_samples_are_no_change():
+    judgement = judged([1.0] * 30)
+    assert judgement.verdict == "no change"
+    assert not judgement.looks_changed
+
+
+def test_sign_test_is_exact():
+    judgement = Judgement("rpc_p50", [1.0] * 6, [1.1] * 6)
+    assert judgement._p(worse=True) == pytest.approx(1 / 64)
+    assert judgement._p(worse=False) == pytest.approx(1.0)
+
+
+def test_markdown_names_the_regression_and_the_rounds():
+    judgements = [judged([1.10] * 30), Judgement("rpc_p50", BASE, BASE)]
+    table = markdown("a" * 40, "b" * 40, judgements, 30, ["event_batch"])
+    assert "**1 regression(s)**" in table
+    assert "| event_batch_us_per_event" in table and ":x: regression" in table
+    assert "| rpc_p50" in table and "| 1.000 | no change |" in table
+    assert "30 interleaved rounds" in table and "fresh processes: event_batch" in table
+
+
+@pytest.fixture(scope="module")
+def worker():
+    # this environment's SDK; the worker starts its own nats-server and service process
+    w = Worker(sys.executable, "test")
+    yield w
+    w.close()
+
+
+@pytest.mark.parametrize("name", list(MEASUREMENTS))
+def test_worker_answers_each_measurement_with_its_metrics(worker, name):
+    answer = worker.measure(name)
+    assert set(answer) == set(MEASUREMENTS[name])
+    assert all(value > 0 for value in answer.values())
+    assert set(answer) <= set(METRICS)
+
+
+def test_worker_rejects_an_unknown_measurement_with_its_reason():
+    w = Worker(sys.executable, "test-unknown")
+    with pytest.raises(RuntimeError, match="unknown measurement 'nonsense'"):
+        w.measure("nonsense")
+    assert w.process.poll() is not None, "a failed worker is stopped"
