@@ -238,8 +238,9 @@ def markdown(
     for j in judgements:
         unit, what = METRICS[j.metric]
         mark = {"regression": ":x: regression", "improvement": ":white_check_mark: improvement"}
+        before, after = (_cell(_median(v), unit) for v in (j.base, j.head))
         lines.append(
-            f"| {j.metric} ({what}) | {unit} | {_median(j.base):.4g} | {_median(j.head):.4g} "
+            f"| {j.metric} ({what}) | {unit} | {before} | {after} "
             f"| {j.ratio:.3f} | {mark.get(j.verdict, 'no change')} |"
         )
     lines.append("")
@@ -248,6 +249,13 @@ def markdown(
         f"{', '.join(remeasured) or 'nothing'}."
     )
     return "\n".join(lines)
+
+
+def _cell(value: float, unit: str) -> str:
+    """A time per operation also as the rate it stands for: ``66.5 (15,038/s)``."""
+    if unit in ("us/request", "us/event"):
+        return f"{value:.4g} ({1e6 / value:,.0f}/s)"
+    return f"{value:.4g}"
 
 
 def main(argv: list[str] | None = None) -> int:

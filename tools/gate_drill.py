@@ -1,6 +1,7 @@
 """Measure the gate's false-alarm and detection rates with throwaway commits.
 
     python -m tools.gate_drill [--runs 20] [--slowdown 0.10] [--json FILE]
+    python -m tools.gate_drill --table FILE          (the tables of an earlier drill)
 
 In a scratch clone of this repository it makes three commits on top of HEAD:
   noop    changes a comment only (identical SDK code): the gate must pass;
@@ -121,7 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--slowdown", type=float, default=0.10)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--table", type=Path, default=None, help="only print the tables of an earlier --json"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown(json.loads(args.table.read_text())))
+        return 0
     with tempfile.TemporaryDirectory(prefix="gate-drill-") as tmp:
         clone = Path(tmp) / "repo"
         sh(REPO, "git", "clone", "-q", str(REPO), str(clone))
@@ -164,9 +171,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"run {i + 1} {case}: exit {code}", file=sys.stderr)
             if args.json:  # after every round, so an interrupted drill keeps what it measured
                 args.json.write_text(json.dumps(outcome, indent=1))
-    runs = outcome["runs"]
+    outcome["summary"] = summary(outcome["runs"])
+    print(json.dumps(outcome["summary"]))
+    if args.json:
+        args.json.write_text(json.dumps(outcome, indent=1))
+    print(markdown(outcome))
+    return 0
+
+
+def summary(runs: dict) -> dict:
     seconds = sorted(r["seconds"] for case in CASES for r in runs[case])
-    outcome["summary"] = {
+    return {
         "runs": len(runs["noop"]),
         "noop_passed": sum(r["exit"] == 0 for r in runs["noop"]),
         "rpc_flagged": sum(caught(r, "rpc") for r in runs["rpc"]),
@@ -174,10 +189,39 @@ def main(argv: list[str] | None = None) -> int:
         "gate_seconds_median": seconds[len(seconds) // 2],
         "gate_seconds_max": seconds[-1],
     }
-    print(json.dumps(outcome["summary"]))
-    if args.json:
-        args.json.write_text(json.dumps(outcome, indent=1))
-    return 0
+
+
+def markdown(outcome: dict) -> str:
+    """The drill's rates and, per metric, the head/base ratios of every case."""
+    runs, s = outcome["runs"], summary(outcome["runs"])
+    n = s["runs"]
+    lines = [
+        "| case | runs | result | required |",
+        "|---|---|---|---|",
+        f"| no-op commit (identical SDK code) | {n} | passed {s['noop_passed']} of {n} "
+        "| pass >= 19 in 20 |",
+        f"| RPC path 10% slower ({outcome['rpc_spin_us']:.0f} us per call) | {n} "
+        f"| RPC flagged {s['rpc_flagged']} of {n} | flag >= 19 in 20 |",
+        f"| events/s about 10% lower ({outcome['event_spin_us']:.1f} us per event) | {n} "
+        f"| events flagged {s['events_flagged']} of {n} | flag >= 19 in 20 |",
+        "",
+        f"One gate run: {s['gate_seconds_median']:.0f} s median, {s['gate_seconds_max']:.0f} s "
+        "at most.",
+        "",
+        "| metric | " + " | ".join(f"{case}: median (min-max), flagged" for case in CASES) + " |",
+        "|---|" + "---|" * len(CASES),
+    ]
+    for metric in runs["noop"][0]["ratios"]:
+        cells = []
+        for case in CASES:
+            ratios = sorted(r["ratios"][metric] for r in runs[case] if metric in r["ratios"])
+            flagged = sum(metric in r["regressions"] for r in runs[case])
+            cells.append(
+                f"{ratios[len(ratios) // 2]:.3f} ({ratios[0]:.3f}-{ratios[-1]:.3f}), "
+                f"{flagged}/{len(runs[case])}"
+            )
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def test_markdown_names_the_regression_and_the_rounds():
     assert "**1 regression(s)**" in table
     assert "| event_batch_us_per_event" in table and ":x: regression" in table
     assert "| rpc_p50" in table and "| 1.000 | no change |" in table
+    assert "| 100 (10,000/s) |" in table  # a time per event also as its rate
     assert "30 interleaved rounds" in table and "fresh processes: event_batch" in table
 
 
@@ -88,3 +89,26 @@ def test_worker_rejects_an_unknown_measurement_with_its_reason():
     with pytest.raises(RuntimeError, match="unknown measurement 'nonsense'"):
         w.measure("nonsense")
     assert w.process.poll() is not None, "a failed worker is stopped"
+
+
+def test_drill_tables_count_each_case_from_its_runs():
+    from tools.gate_drill import markdown as drill_markdown
+
+    def run(code, regressions):
+        ratios = {"rpc_p50": 1.2 if regressions == ["rpc_p50"] else 1.0, "event_p50": 1.0}
+        return {"exit": code, "seconds": 60.0, "ratios": ratios, "regressions": regressions}
+
+    outcome = {
+        "rpc_spin_us": 58.0,
+        "event_spin_us": 6.5,
+        "runs": {
+            "noop": [run(0, []), run(1, ["event_p50"])],
+            "rpc": [run(1, ["rpc_p50"]), run(1, ["rpc_p50"])],
+            "events": [run(1, ["rpc_p50"]), run(0, [])],  # an RPC flag does not count here
+        },
+    }
+    table = drill_markdown(outcome)
+    assert "| passed 1 of 2 |" in table
+    assert "| RPC flagged 2 of 2 |" in table
+    assert "| events flagged 0 of 2 |" in table
+    assert "| rpc_p50 | 1.000 (1.000-1.000), 0/2 | 1.200 (1.200-1.200), 2/2 |" in table
