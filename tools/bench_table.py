@@ -6,9 +6,9 @@ python -m tools.bench_table [--machine NAME] [--commit HASH] [--profile local]
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import socket
 import sys
-from pathlib import Path
 
 from .asv_results import load
 from .presentation import fmt_number, fmt_value
@@ -17,9 +17,8 @@ from .targets import check, load_targets
 
 
 def default_machine() -> str:
-    path = Path.home() / ".asv-machine.json"
-    machines = [k for k in json.loads(path.read_text()) if k != "version"] if path.exists() else []
-    return machines[0] if len(machines) == 1 else ""
+    """The name ``./dev bench`` and ``./dev history`` record results under."""
+    return os.environ.get("AEGIS_ASV_MACHINE") or socket.gethostname()
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
