@@ -136,19 +136,11 @@ class Peer:
         self.info = self._read_line(timeout=30)
 
     def _read_line(self, timeout: float) -> dict:
-        import selectors
-
-        assert self.process.stdout is not None
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.process.stdout, selectors.EVENT_READ)
-            if not sel.select(timeout):
-                self.stop()
-                raise RuntimeError(f"peer {self.process.args[2]} did not answer in {timeout} s")
-        line = self.process.stdout.readline()
-        if not line:
-            code = self.process.wait()
-            raise RuntimeError(f"peer {self.process.args[2]} exited with code {code}")
-        return json.loads(line)
+        try:
+            return read_answer(self.process, timeout)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"peer {self.process.args[2]} {exc}") from None
 
     def command(self, name: str, timeout: float = 60) -> dict:
         """Send a command line to the peer and return its JSON answer."""
@@ -175,6 +167,22 @@ class Peer:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+
+
+def read_answer(process: subprocess.Popen, timeout: float) -> dict:
+    """The next JSON line a child process writes on stdout; RuntimeError if none comes within
+    ``timeout`` seconds or the process exits."""
+    import selectors
+
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(process.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            raise RuntimeError(f"did not answer in {timeout} s")
+    line = process.stdout.readline()
+    if not line:
+        raise RuntimeError(f"exited with code {process.wait()}")
+    return json.loads(line)
 
 
 def _die_with_parent() -> None:

@@ -21,13 +21,14 @@ import contextlib
 import json
 import math
 import os
-import selectors
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.common import median, nats_target, read_answer
 
 from .asv_results import REPO
 from .repo import commit_hash, git
@@ -104,14 +105,10 @@ class Worker:
         return self._answer(timeout=60)
 
     def _answer(self, timeout: float) -> dict:
-        assert self.process.stdout is not None
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.process.stdout, selectors.EVENT_READ)
-            line = self.process.stdout.readline() if sel.select(timeout) else None
-        if line is None:
-            answer = {"error": f"no answer in {timeout} s"}
-        else:
-            answer = json.loads(line) if line else {"error": "the worker exited"}
+        try:
+            answer = read_answer(self.process, timeout)
+        except RuntimeError as exc:
+            answer = {"error": str(exc)}
         if "error" in answer:
             self.close()
             raise RuntimeError(f"{self.label} worker: {answer['error']}\n{self._stderr_text}")
@@ -145,7 +142,7 @@ class Judgement:
 
     @property
     def ratio(self) -> float:
-        return _median(self.ratios)
+        return median(self.ratios)
 
     def _p(self, worse: bool) -> float:
         n = len(self.ratios)
@@ -168,17 +165,9 @@ class Judgement:
         return effect < CLEAR_EFFECT
 
 
-def _median(values: list[float]) -> float:
-    s = sorted(values)
-    mid = len(s) // 2
-    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
-
-
 def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, samples) -> None:
     """``rounds`` rounds with a fresh worker per side, both on one server; in every round
     each measurement is taken on both sides back to back, the side going first alternating."""
-    from benchmarks.common import nats_target
-
     workers = {}
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(nats_target())
@@ -204,11 +193,8 @@ def gate(base: str, head: str, rounds: int) -> tuple[list[Judgement], str]:
     pythons = {"base": environment(base), "head": environment(head)}
     samples: dict = {"base": {}, "head": {}}
     run_rounds(pythons, list(MEASUREMENTS), rounds, samples)
-    unsure = [
-        name
-        for name, metrics in MEASUREMENTS.items()
-        if any(j.looks_changed for j in judge(samples) if j.metric in metrics)
-    ]
+    changed = {j.metric for j in judge(samples) if j.looks_changed}
+    unsure = [name for name, metrics in MEASUREMENTS.items() if changed & metrics.keys()]
     if unsure:
         print(f"gate: re-measuring {', '.join(unsure)}", file=sys.stderr)
         run_rounds(pythons, unsure, rounds, samples)
@@ -238,7 +224,7 @@ def markdown(
     for j in judgements:
         unit, what = METRICS[j.metric]
         mark = {"regression": ":x: regression", "improvement": ":white_check_mark: improvement"}
-        before, after = (_cell(_median(v), unit) for v in (j.base, j.head))
+        before, after = (_cell(median(v), unit) for v in (j.base, j.head))
         lines.append(
             f"| {j.metric} ({what}) | {unit} | {before} | {after} "
             f"| {j.ratio:.3f} | {mark.get(j.verdict, 'no change')} |"

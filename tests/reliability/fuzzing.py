@@ -9,10 +9,11 @@ signal is tied to the thread that started it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import msgpack
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from aegis_sdk import NATSAdapter, Service
+from aegis_sdk.testing import NatsServer
 
 FUZZ_SETTINGS = settings(
     deadline=None,
@@ -173,3 +175,14 @@ class Target:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
             self.loop.close()
+
+
+@contextlib.contextmanager
+def served_target(name: str) -> Iterator[Target]:
+    """A Target on its own embedded nats-server, closed after use."""
+    with NatsServer() as server:
+        target = Target(server.url, name)
+        try:
+            yield target
+        finally:
+            target.close()

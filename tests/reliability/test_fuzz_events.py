@@ -12,10 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aegis_sdk import STREAM_NAME, Service
-from aegis_sdk.testing import NatsServer
 
 from .conftest import figures_for
-from .fuzzing import FUZZ_SETTINGS, Target, broken_envelopes, good_event, pack
+from .fuzzing import FUZZ_SETTINGS, broken_envelopes, good_event, pack, served_target
 
 EXAMPLES = 300
 NAME = "evfuzz"
@@ -23,12 +22,8 @@ NAME = "evfuzz"
 
 @pytest.fixture(scope="module")
 def target():
-    with NatsServer() as server:
-        fuzzed = Target(server.url, NAME)
-        try:
-            yield fuzzed
-        finally:
-            fuzzed.close()
+    with served_target(NAME) as fuzzed:
+        yield fuzzed
 
 
 def test_garbage_events_are_rejected_and_delivery_goes_on(target, tmp_path_factory, caplog):

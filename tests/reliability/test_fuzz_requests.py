@@ -12,12 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aegis_sdk.testing import NatsServer
-
 from .conftest import figures_for
 from .fuzzing import (
     FUZZ_SETTINGS,
-    Target,
     broken_envelopes,
     good_envelope,
     invalid_utf8_msgpack,
@@ -26,6 +23,7 @@ from .fuzzing import (
     nested_json,
     nested_msgpack,
     pack,
+    served_target,
 )
 
 NAME = "fuzzed"
@@ -34,12 +32,8 @@ EXAMPLES = {"bytes": 400, "envelopes": 300, "deep": 60, "huge": 30, "utf8": 150,
 
 @pytest.fixture(scope="module")
 def target():
-    with NatsServer() as server:
-        fuzzed = Target(server.url, NAME)
-        try:
-            yield fuzzed
-        finally:
-            fuzzed.close()
+    with served_target(NAME) as fuzzed:
+        yield fuzzed
 
 
 @pytest.fixture(scope="module")
