@@ -34,6 +34,16 @@ class ConnectionLost(nats.errors.Error):
         )
 
 
+# a waiting call cannot get its reply: the connection is gone, going, or cannot send
+CONNECTION_TROUBLE = (
+    ConnectionLost,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.OutboundBufferLimitError,
+)
+
+
 class RequestMux:
     def __init__(self, nc: Client, watch: PermissionWatch) -> None:
         self._nc = nc

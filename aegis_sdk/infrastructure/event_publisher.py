@@ -1,0 +1,177 @@
+"""Publishing events to JetStream: one at a time with retries until acknowledged, or many
+pipelined. At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+
+from ..domain.errors import PayloadTooLargeError, PublishError
+from ..domain.models import Event
+from ..domain.subjects import event_subject
+from . import event_stream
+from .connection import Link
+from .pool import Pool
+from .requests import CONNECTION_TROUBLE
+from .serialization import Format, encode
+from .stream_guard import StreamGuard
+
+PUBLISH_WINDOW = 1000
+RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
+JS_UNAVAILABLE = 503
+
+_Pending = tuple[asyncio.Future[Any], str, Link, Event]
+
+
+class EventPublisher:
+    def __init__(
+        self, pool: Pool, stream: StreamGuard, serializer: Format, publish_timeout: float
+    ) -> None:
+        self._pool = pool
+        self._stream = stream
+        self.serializer = serializer
+        self.timeout = publish_timeout
+
+    async def publish(self, event: Event) -> None:
+        """Return once JetStream stored ``event``. Retries (same ``Nats-Msg-Id``, so the
+        stream keeps one copy) until the publish timeout; then raises ``PublishError``."""
+        subject = event_subject(event.domain, event.event_type)
+        payload = encode(event.to_wire(), self.serializer)
+        headers = {"Nats-Msg-Id": event.message_id}
+        check_size(f"event {event.message_id}", payload, self._pool.pick().nc, headers)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        last: BaseException | str = "no attempt"
+        for delay in itertools.chain(RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1])):
+            link = self._pool.pick()
+            try:
+                await self._stream.ensure()
+                remaining = max(deadline - loop.time(), 0.01)
+                reply = await link.requests.request(subject, payload, remaining, headers)
+                error = ack_error(reply.data)
+                if error is None:
+                    return
+                if error.get("code") != JS_UNAVAILABLE:
+                    raise PublishError(
+                        f"JetStream rejected event {event.message_id}: "
+                        f"{error.get('description', error)}",
+                        [event],
+                    )
+                last = str(error.get("description", "JetStream unavailable"))
+            except nats.errors.NoRespondersError:
+                last = "no stream stores this subject"
+                self._stream.invalidate()  # deleted behind our back, or a fresh server
+            except (nats.errors.TimeoutError, *CONNECTION_TROUBLE) as exc:
+                last = exc
+            except PublishError as exc:
+                if exc.unacknowledged:
+                    raise
+                last = exc  # the stream could not be checked (yet)
+            except nats.js.errors.APIError as exc:  # creating the stream failed
+                if exc.code != JS_UNAVAILABLE:
+                    raise PublishError(
+                        f"cannot create stream {event_stream.STREAM_NAME} for event "
+                        f"{event.message_id}: {exc}",
+                        [event],
+                    ) from None
+                last = exc
+            if loop.time() + delay >= deadline:
+                break
+            await asyncio.sleep(delay)
+        redact = self._pool.redact
+        why = last if isinstance(last, str) else redact(f"{type(last).__name__} {last}")
+        raise PublishError(
+            f"event {event.message_id} on {subject} was not acknowledged within "
+            f"{self.timeout:g} s ({why}); it may or may not be stored, "
+            "and publishing it again with the same message_id is safe",
+            [event],
+        )
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """Pipelined publish: up to two windows of acks outstanding, each bounded in time.
+        Events without an ack are then published one by one (``publish``'s retries);
+        those still failing raise ``PublishError`` listing them."""
+        if not events:
+            return
+        nc = self._pool.pick().nc
+        encoded = []
+        for e in events:
+            payload = encode(e.to_wire(), self.serializer)
+            headers = {"Nats-Msg-Id": e.message_id}
+            check_size(f"event {e.message_id}", payload, nc, headers)
+            encoded.append((event_subject(e.domain, e.event_type), payload, headers, e))
+        await self._stream.ensure()
+        outstanding: list[_Pending] = []
+        failed: list[Event] = []
+        for start in range(0, len(encoded), PUBLISH_WINDOW):
+            window: list[_Pending] = []
+            for subject, payload, headers, event in encoded[start : start + PUBLISH_WINDOW]:
+                link = self._pool.pick()
+                try:
+                    token, future = await link.requests.send(subject, payload, headers)
+                except (nats.errors.Error, OSError):
+                    failed.append(event)  # e.g. the outbound buffer is full while reconnecting
+                    continue
+                window.append((future, token, link, event))
+            failed += await self._settle_window(outstanding)
+            outstanding = window
+        failed += await self._settle_window(outstanding)
+        if failed:
+            order = {id(e): i for i, e in enumerate(events)}
+            failed.sort(key=lambda e: order[id(e)])
+            await self._republish(failed, len(events))
+
+    async def _settle_window(self, window: list[_Pending]) -> list[Event]:
+        """Wait for a window's acks; return the events without a positive one."""
+        if not window:
+            return []
+        await asyncio.wait([p[0] for p in window], timeout=self.timeout)
+        failed = []
+        for future, token, link, event in window:
+            link.requests.forget(token)
+            if not future.done():
+                future.cancel()
+                failed.append(event)
+            elif future.exception() is not None or ack_error(future.result().data):
+                failed.append(event)
+        return failed
+
+    async def _republish(self, failed: list[Event], total: int) -> None:
+        for i, event in enumerate(failed):
+            try:
+                await self.publish(event)
+            except PublishError as exc:
+                rest = failed[i:]
+                raise PublishError(
+                    f"{len(rest)} of {total} events were not acknowledged (first: {exc}); "
+                    "publishing them again with the same message_id is safe",
+                    rest,
+                ) from None
+
+
+def headers_size(headers: dict[str, str]) -> int:
+    """Bytes of the NATS header block that carries ``headers``."""
+    return len(b"NATS/1.0\r\n\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
+
+
+def check_size(what: str, payload: bytes, nc: Client, headers: dict[str, str]) -> None:
+    size = len(payload) + headers_size(headers)
+    if size > nc.max_payload:
+        raise PayloadTooLargeError(what, size, nc.max_payload)
+
+
+def ack_error(data: bytes) -> dict[str, Any] | None:
+    """The error of a JetStream publish ack, or None when the event was stored."""
+    try:
+        ack = json.loads(data)
+    except ValueError:
+        return {"code": 0, "description": f"unreadable ack {data[:80]!r}"}
+    error = ack.get("error") if isinstance(ack, dict) else None
+    return error if isinstance(error, dict) else None

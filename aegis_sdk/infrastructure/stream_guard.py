@@ -1,0 +1,66 @@
+"""Make sure the events stream exists before publishing or subscribing: checked once per
+adapter (and again when a publish finds no stream), created when missing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats.errors
+import nats.js.errors
+
+from ..domain.errors import PermissionDeniedError, PublishError
+from . import event_stream
+from .permissions import restore_case
+from .pool import Pool
+
+
+class StreamGuard:
+    def __init__(self, pool: Pool, replicas: int) -> None:
+        self._pool = pool
+        self.replicas = replicas
+        self._ready: asyncio.Future[None] | None = None
+        self._ok = False
+
+    def reset(self) -> None:
+        self._ready = None
+        self._ok = False
+
+    def invalidate(self) -> None:
+        """The stream was not found where it should be: check again before the next use."""
+        self._ok = False
+
+    async def ensure(self, force: bool = False) -> None:
+        if force:
+            self._ok = False
+        if self._ok:
+            return
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._create())
+        try:
+            await asyncio.shield(self._ready)
+        except BaseException:
+            self._ready = None
+            raise
+        self._ready = None
+        self._ok = True
+
+    async def _create(self) -> None:
+        link = self._pool.next()
+        jsm = link.nc.jetstream()
+        mark = link.watch.mark()
+        try:
+            await jsm.stream_info(event_stream.STREAM_NAME)
+        except nats.js.errors.NotFoundError:
+            try:
+                await jsm.add_stream(event_stream.stream_config(self.replicas))
+            except nats.js.errors.BadRequestError as exc:
+                # another client may have created it meanwhile; that is fine
+                if "already in use" not in str(exc):
+                    raise
+        except nats.errors.TimeoutError:
+            denied = link.watch.denied_prefix("$JS.", mark)
+            if denied is not None:
+                operation, subject = denied
+                subject = restore_case(subject, [event_stream.STREAM_NAME])
+                raise PermissionDeniedError(operation, subject, "JetStream API") from None
+            raise PublishError("JetStream did not answer: is it enabled on the server?") from None
