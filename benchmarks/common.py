@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import math
 import os
 import re
 import socket
@@ -137,10 +138,14 @@ class Peer:
 
     def _read_line(self, timeout: float) -> dict:
         try:
-            return read_answer(self.process, timeout)
+            answer = read_answer(self.process, timeout)
         except RuntimeError as exc:
             self.stop()
             raise RuntimeError(f"peer {self.process.args[2]} {exc}") from None
+        if "error" in answer:
+            self.stop()
+            raise RuntimeError(f"peer {self.process.args[2]}: {answer['error']}")
+        return answer
 
     def command(self, name: str, timeout: float = 60) -> dict:
         """Send a command line to the peer and return its JSON answer."""
@@ -157,11 +162,11 @@ class Peer:
         """The peer's own CPU time (user + system), as it reads it."""
         return self.command("cpu")["cpu"]
 
-    def rss_mb(self) -> float:
-        return self.command("mem")["rss_mb"]
+    def rss_bytes(self) -> float:
+        return self.command("mem")["rss"]
 
-    def peak_rss_mb(self) -> float:
-        return self.command("mem")["peak_mb"]
+    def peak_rss_bytes(self) -> float:
+        return self.command("mem")["peak"]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -219,6 +224,39 @@ def quiesce() -> None:
     gc.freeze()
 
 
+@contextlib.contextmanager
+def steady_gc() -> Iterator[None]:
+    """No collection inside a timed open-loop run, the same for every commit: collect
+    before it, pause the collector during it, resume after."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def significant(value: float, digits: int = 3) -> float:
+    """``value`` rounded to ``digits`` significant digits: a ratio reads 1.12, not
+    1.1234567 (asv prints what it stores)."""
+    if value == 0 or value != value or value in (float("inf"), float("-inf")):
+        return value
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def save_artifact(kind: str, data: dict) -> None:
+    """Keep what a track_ value cannot hold (a latency spectrum, a search's probes) beside
+    asv's results: ``.asv/latency/<machine>/<commit>-py<X.Y>-<kind>.json``."""
+    commit, conf_dir = os.environ.get("ASV_COMMIT"), os.environ.get("ASV_CONF_DIR")
+    if not commit or not conf_dir:
+        return
+    machine = os.environ.get("AEGIS_ASV_MACHINE") or socket.gethostname()
+    folder = Path(conf_dir) / ".asv" / "latency" / machine
+    folder.mkdir(parents=True, exist_ok=True)
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (folder / f"{commit[:8]}-py{python}-{kind}.json").write_text(json.dumps(data))
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Linear-interpolated percentile (q in 0..100) of an already sorted list."""
     if not sorted_values:
@@ -234,14 +272,14 @@ def median(values: list[float]) -> float:
 
 
 def latency_summary(rounds: list[list[float]]) -> dict[str, float]:
-    """Per-round p50/p95/p99, median over rounds; p99.9 over all samples pooled (ms)."""
+    """Per-round p50/p95/p99, median over rounds; p99.9 over all samples pooled (seconds)."""
     per_round = [sorted(r) for r in rounds]
     pooled = sorted(v for r in rounds for v in r)
     summary = {
-        f"p{name}": median([percentile(r, q) for r in per_round]) * 1e3
+        f"p{name}": median([percentile(r, q) for r in per_round])
         for name, q in (("50", 50), ("95", 95), ("99", 99))
     }
-    summary["p99.9"] = percentile(pooled, 99.9) * 1e3
+    summary["p99.9"] = percentile(pooled, 99.9)
     summary["samples"] = len(pooled)
     return summary
 

@@ -6,8 +6,9 @@ Not an asv benchmark. The gate (tools/gate.py) starts one worker with the base c
 and one with the head's, then asks them in turn for short measurements (a fraction of a
 second each), so whatever this shared machine does at that moment hits both alike; it
 compares the answers pairwise. Both workers use the server at ``AEGIS_NATS_URL`` (the gate
-starts one; a worker run alone starts its own), and each has its own RPC service process
-running its SDK.
+starts one; a worker run alone starts its own), and each has its own service processes
+running its SDK: an RPC service, a live durable subscriber and a subscriber that drains a
+stored backlog.
 
 Protocol: one JSON line when ready; then for each measurement name read from stdin, one
 JSON line of metrics; EOF stops the worker.
@@ -17,7 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sys
+import time
+from dataclasses import dataclass
 
 from . import common, loads
 from .common import Timer, nats_target, peers, percentile
@@ -27,33 +31,66 @@ SERIAL_CALLS = 200
 BURST_CALLS, IN_FLIGHT = 2000, 100
 SERIAL_EVENTS = 200
 BATCH = 2000
+BACKLOG = 5000
+LIVE_EVENTS = 200
+MEDIAN, TAIL = 0.05, 0.20  # the smallest change each kind of metric is judged a regression by
 
-# measurement -> metric -> (unit, what it measures); lower is better for all
+
+@dataclass(frozen=True)
+class Metric:
+    unit: str
+    what: str
+    min_effect: float = MEDIAN
+
+
+# measurement -> metric -> Metric; lower is better for all
 MEASUREMENTS = {
     "rpc_serial": {
-        "rpc_p50": ("ms", f"serial RPC round trip, p50 of {SERIAL_CALLS}"),
-        "rpc_client_cpu": ("us CPU/call", "client CPU per serial RPC"),
-        "rpc_service_cpu": ("us CPU/call", "service CPU per serial RPC"),
+        "rpc_p50": Metric("ms", f"serial RPC round trip, p50 of {SERIAL_CALLS}"),
+        "rpc_p99": Metric("ms", f"serial RPC round trip, p99 of {SERIAL_CALLS}", TAIL),
+        "rpc_client_cpu": Metric("us CPU/call", "client CPU per serial RPC"),
+        "rpc_service_cpu": Metric("us CPU/call", "service CPU per serial RPC"),
     },
     "rpc_burst": {
-        "rpc_us_per_request": ("us/request", f"{IN_FLIGHT} calls in flight: 1e6 / requests/s"),
+        "rpc_us_per_request": Metric(
+            "us/request", f"{IN_FLIGHT} calls in flight: 1e6 / requests/s"
+        ),
     },
     "event_serial": {
-        "event_p50": ("ms", f"publish_event awaiting its ack, p50 of {SERIAL_EVENTS}"),
+        "event_p50": Metric("ms", f"publish_event awaiting its ack, p50 of {SERIAL_EVENTS}"),
     },
     "event_batch": {
-        "event_batch_us_per_event": ("us/event", f"publish_events of {BATCH}: 1e6 / events/s"),
-        "event_batch_cpu": ("us CPU/event", "publisher CPU per event in publish_events"),
+        "event_batch_us_per_event": Metric(
+            "us/event", f"publish_events of {BATCH}: 1e6 / events/s"
+        ),
+        "event_batch_cpu": Metric("us CPU/event", "publisher CPU per event in publish_events"),
+    },
+    "delivery_live": {
+        "delivery_e2e_p50": Metric(
+            "ms", f"publish to a live subscriber's handler, p50 of {LIVE_EVENTS}"
+        ),
+        "delivery_e2e_p99": Metric(
+            "ms", f"publish to a live subscriber's handler, p99 of {LIVE_EVENTS}", TAIL
+        ),
+    },
+    "delivery_drain": {
+        "drain_us_per_event": Metric(
+            "us/event", f"a durable subscriber drains a stored backlog of {BACKLOG}"
+        ),
+        "drain_cpu": Metric("us CPU/event", "subscriber CPU per drained event"),
     },
 }
 METRICS = {metric: spec for specs in MEASUREMENTS.values() for metric, spec in specs.items()}
 
 
 class Probe:
-    def __init__(self, service, call, rpc_peer) -> None:
+    def __init__(self, service, call, label: str, rpc_peer, live_peer, drain_peer) -> None:
         self.service = service
         self.call = call
+        self.label = label
         self.rpc_peer = rpc_peer
+        self.live_peer = live_peer
+        self.drain_peer = drain_peer
 
     async def rpc_serial(self) -> dict:
         service0 = self.rpc_peer.cpu_seconds()
@@ -62,6 +99,7 @@ class Probe:
         service = self.rpc_peer.cpu_seconds() - service0
         return {
             "rpc_p50": percentile(samples, 50) * 1e3,
+            "rpc_p99": percentile(samples, 99) * 1e3,
             "rpc_client_cpu": t.cpu / SERIAL_CALLS * 1e6,
             "rpc_service_cpu": service / SERIAL_CALLS * 1e6,
         }
@@ -85,16 +123,49 @@ class Probe:
             "event_batch_cpu": t.cpu / BATCH * 1e6,
         }
 
+    async def delivery_live(self) -> dict:
+        self.live_peer.command("reset")
+        for _ in range(LIVE_EVENTS):
+            await self.service.publish_event(live_domain(self.label), "e", PAYLOAD)
+        deadline = time.monotonic() + 30
+        while (stats := self.live_peer.command("stats"))["count"] < LIVE_EVENTS:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{stats['count']} of {LIVE_EVENTS} events delivered")
+            await asyncio.sleep(0.005)
+        latencies = sorted(stats["latencies"])
+        return {
+            "delivery_e2e_p50": percentile(latencies, 50) * 1e3,
+            "delivery_e2e_p99": percentile(latencies, 99) * 1e3,
+        }
 
-async def serve(url: str, service_name: str, rpc_peer) -> None:
+    async def delivery_drain(self) -> dict:
+        await self.service.publish_events(drain_domain(self.label), "e", [PAYLOAD] * BACKLOG)
+        result = self.drain_peer.command(f"drain {BACKLOG}", timeout=120)
+        if result["count"] < BACKLOG:
+            raise RuntimeError(f"drained {result['count']} of {BACKLOG} events")
+        return {
+            "drain_us_per_event": result["seconds"] / BACKLOG * 1e6,
+            "drain_cpu": result["cpu"] / BACKLOG * 1e6,
+        }
+
+
+def live_domain(label: str) -> str:
+    return f"gatelive-{label}"
+
+
+def drain_domain(label: str) -> str:
+    return f"gatedrain-{label}"
+
+
+async def serve(url: str, label: str, rpc_peer, live_peer, drain_peer) -> None:
     from aegis_sdk import NATSAdapter, Service
 
     bus = NATSAdapter()
     await bus.connect(url, **common.connect_options())
     service = Service("gate-client", bus)
-    call = loads.sdk_rpc_call(service, service_name, "echo", PAYLOAD)
+    call = loads.sdk_rpc_call(service, service_name(label), "echo", PAYLOAD)
     await loads.until_served(call)
-    probe = Probe(service, call, rpc_peer)
+    probe = Probe(service, call, label, rpc_peer, live_peer, drain_peer)
     for name in MEASUREMENTS:  # warm-up: connections, stream, caches
         await getattr(probe, name)()
     common.quiesce()
@@ -112,10 +183,48 @@ def _reply(obj: dict) -> None:
     sys.stdout.flush()
 
 
+def service_name(label: str) -> str:
+    return f"gate-rpc-{label}"  # base and head may share one external server
+
+
+async def _create_stream(url: str) -> None:
+    """The subscribers need the events stream: the SDK creates it on first publish."""
+    from aegis_sdk import NATSAdapter, Service
+
+    bus = NATSAdapter()
+    await bus.connect(url, **common.connect_options())
+    try:
+        await Service("gate-client", bus).publish_event("gate", "setup", PAYLOAD)
+    finally:
+        await bus.disconnect()
+
+
 def main() -> None:
-    name = f"gate-rpc-{sys.argv[1]}"  # base and head may share one external server
-    with nats_target() as url, peers(url, ("sdk-rpc", {"name": name})) as (rpc_peer,):
-        asyncio.run(serve(url, name, rpc_peer))
+    label = sys.argv[1]
+    token = secrets.token_hex(3)
+    specs = [
+        ("sdk-rpc", {"name": service_name(label)}),
+        (
+            "sdk-events",
+            {
+                "name": f"gate-live-{label}",
+                "pattern": f"events.{live_domain(label)}.*",
+                "durable": f"gate-live-{label}-{token}",
+            },
+        ),
+        (
+            "sdk-drain",
+            {
+                "name": f"gate-drain-{label}",
+                "pattern": f"events.{drain_domain(label)}.*",
+                "durable": f"gate-drain-{label}-{token}",
+            },
+        ),
+    ]
+    with nats_target() as url:
+        asyncio.run(_create_stream(url))
+        with peers(url, *specs) as (rpc_peer, live_peer, drain_peer):
+            asyncio.run(serve(url, label, rpc_peer, live_peer, drain_peer))
 
 
 if __name__ == "__main__":

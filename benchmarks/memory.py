@@ -1,21 +1,22 @@
-"""Resident memory of a service process, at rest and its peak under load (MB)."""
+"""Resident memory of a service process, at rest and its peak under load (bytes)."""
 
 from __future__ import annotations
 
-from .events import _EventDelivery
+from .delivery import _EventDelivery
 from .rpc import _ConcurrentRPC
 
 
 class _Memory:
     """Reports the memory figures that the measuring ``setup_cache`` recorded."""
 
-    unit = "MB"
+    unit = "bytes"
+    version = "2"
 
     def track_rss_at_rest(self, cache):
-        return cache["rss_rest_mb"]
+        return cache["rss_rest"]
 
     def track_peak_rss_under_load(self, cache):
-        return cache["rss_peak_mb"]
+        return cache["rss_peak"]
 
 
 class RPCServiceMemory(_Memory, _ConcurrentRPC):

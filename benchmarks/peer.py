@@ -5,10 +5,15 @@ Modes:
   raw-rpc     a plain nats-py responder doing the same echo (the baseline)
   sdk-events  an aegis_sdk Service with a durable event subscription that records
               end-to-end latency (handler time minus the event's timestamp)
+  sdk-drain   an aegis_sdk Service with a durable subscription that is attached only to
+              drain a stored backlog (command ``drain N``), then detached again
+  raw-drain   the same with a plain nats-py push consumer that decodes and acks each event
 
 It prints one JSON line when ready, then answers commands read from stdin, one per line:
-``stats`` (counters and samples), ``mem`` (resident and peak MB), ``cpu`` (process CPU
-seconds, precise to the nanosecond unlike psutil's clock ticks), ``reset``; EOF stops it.
+``stats`` (counters and samples), ``mem`` (resident and peak bytes), ``cpu`` (process CPU
+seconds, precise to the nanosecond unlike psutil's clock ticks), ``reset``, ``drain N``
+(seconds and CPU seconds to handle N stored events); EOF stops it. Option ``loop``:
+``uvloop`` runs the peer on uvloop. A peer that cannot start answers ``{"error": ...}``.
 """
 
 from __future__ import annotations
@@ -98,11 +103,100 @@ async def sdk_events(url: str, opts: dict, state: dict):
     def register(service):
         @service.subscribe(opts["pattern"], durable=opts["durable"])
         async def on_event(event):
-            latencies.append(time.time() - event.timestamp)
+            # an open-loop publisher puts each event's intended send time into the payload
+            latencies.append(time.time() - event.payload.get("due", event.timestamp))
             seen.add(event.message_id)
             state["count"] += 1
 
     return await _sdk_service(url, opts, state, register)
+
+
+class Drain:
+    """Attach a consumer, count events until ``n`` were handled, detach: time and CPU."""
+
+    def __init__(self, attach, detach) -> None:
+        self.attach, self.detach = attach, detach
+        self.count, self.target = 0, 0
+        self.done: asyncio.Future | None = None
+
+    def handled(self) -> None:
+        self.count += 1
+        if self.count >= self.target and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    async def run(self, n: int) -> dict:
+        self.count, self.target = 0, n
+        self.done = asyncio.get_running_loop().create_future()
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        await self.attach()
+        try:
+            await asyncio.wait_for(self.done, 120)
+        finally:
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            await self.detach()
+        return {"seconds": seconds, "cpu": cpu, "count": self.count}
+
+
+async def sdk_drain(url: str, opts: dict, state: dict):
+    from aegis_sdk import NATSAdapter, Service
+
+    bus = NATSAdapter()
+    await bus.connect(url, **_connect_options())
+    service = Service(opts["name"], bus)
+
+    @service.subscribe(opts["pattern"], durable=opts["durable"])
+    async def on_event(event):
+        drain.handled()
+
+    drain = Drain(service.start, service.stop)
+    await service.start()  # creates the durable consumer; the backlog comes after
+    await service.stop()
+    state["drain"], state["instance"] = drain, service.instance_id
+
+    async def close():
+        await bus.disconnect()
+
+    return close
+
+
+async def raw_drain(url: str, opts: dict, state: dict):
+    import msgpack
+    import nats
+    from nats.js import api
+
+    nc = await nats.connect(url, **_connect_options())
+    deliver = f"_RAW.deliver.{opts['durable']}"
+    await nc.jetstream().add_consumer(
+        "AEGIS_EVENTS",
+        config=api.ConsumerConfig(
+            durable_name=opts["durable"],
+            deliver_subject=deliver,
+            deliver_group=opts["durable"],
+            deliver_policy=api.DeliverPolicy.NEW,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            ack_wait=30,
+            max_ack_pending=1000,
+            filter_subject=opts["pattern"],
+        ),
+    )
+    unpackb = msgpack.unpackb
+    subscription = None
+
+    async def on_msg(msg):
+        unpackb(msg.data)
+        await msg.ack()
+        drain.handled()
+
+    async def attach():
+        nonlocal subscription
+        subscription = await nc.subscribe(deliver, queue=opts["durable"], cb=on_msg)
+
+    async def detach():
+        await subscription.unsubscribe()
+
+    drain = Drain(attach, detach)
+    state["drain"], state["instance"] = drain, "raw"
+    return nc.drain
 
 
 def _memory() -> dict:
@@ -111,16 +205,26 @@ def _memory() -> dict:
     import psutil
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024
-    return {"rss_mb": psutil.Process().memory_info().rss / 2**20, "peak_mb": peak_mb}
+    peak_bytes = peak if sys.platform == "darwin" else peak * 1024
+    return {"rss": psutil.Process().memory_info().rss, "peak": peak_bytes}
 
 
-MODES = {"sdk-rpc": sdk_rpc, "raw-rpc": raw_rpc, "sdk-events": sdk_events}
+MODES = {
+    "sdk-rpc": sdk_rpc,
+    "raw-rpc": raw_rpc,
+    "sdk-events": sdk_events,
+    "sdk-drain": sdk_drain,
+    "raw-drain": raw_drain,
+}
 
 
 async def main(mode: str, url: str, opts: dict) -> None:
     state: dict = {"count": 0}
-    close = await MODES[mode](url, opts, state)
+    try:
+        close = await asyncio.wait_for(MODES[mode](url, opts, state), 20)
+    except Exception as exc:  # the parent raises this at once, with the reason
+        _reply({"error": f"{type(exc).__name__}: {exc}"})
+        return
     gc.collect()
     gc.freeze()
     _reply({"ready": True, "pid": os.getpid(), "instance": state["instance"]})
@@ -140,6 +244,8 @@ async def main(mode: str, url: str, opts: dict) -> None:
             _reply({"cpu": time.process_time()})
         elif line == "mem":
             _reply(_memory())
+        elif line.startswith("drain "):
+            _reply(await state["drain"].run(int(line.split()[1])))
         elif line == "reset":
             state["count"] = 0
             state.get("latencies", []).clear()
@@ -150,5 +256,14 @@ async def main(mode: str, url: str, opts: dict) -> None:
     await close()
 
 
+def _run(coro, loop_name: str):
+    if loop_name == "uvloop":
+        import uvloop
+
+        return uvloop.run(coro)
+    return asyncio.run(coro)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3])))
+    options = json.loads(sys.argv[3])
+    _run(main(sys.argv[1], sys.argv[2], options), options.get("loop", "asyncio"))

@@ -3,8 +3,9 @@
 The service under test runs in its own process (``peer.py``), as in production. Each
 ``setup_cache`` measures a whole group once per commit (asv hands its result to every
 ``track_`` method of the classes that share it); the ``track_`` methods only report.
-Throughput is reported as microseconds per request (1e6 / requests per second) so
-that, as for every asv metric, lower is better and a drop in requests/s is a regression.
+Times are in seconds (asv prints them as ``571us``); throughput is reported as seconds per
+request (1 / requests per second) so that, as for every asv metric, lower is better and a
+drop in requests/s is a regression. Ratios are rounded to 3 significant digits.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import collections
 import contextlib
 
 from . import common, loads
-from .common import Sizes, Timer, latency_summary, median, nats_target, peers
+from .common import Sizes, Timer, latency_summary, median, nats_target, peers, significant
 
 SERIALIZERS = ["msgpack", "json"]
 PAYLOAD_NAMES = list(common.PAYLOADS)
@@ -58,8 +59,8 @@ async def _measure_serial(url: str, peer_info: dict) -> dict:
                     service_cpu0 = peer.cpu_seconds()
                     with Timer() as t:
                         sdk_rounds.append(await loads.serial_latencies(sdk, sizes.calls))
-                    cpu_service.append((peer.cpu_seconds() - service_cpu0) / sizes.calls * 1e6)
-                    cpu_client.append(t.cpu / sizes.calls * 1e6)
+                    cpu_service.append((peer.cpu_seconds() - service_cpu0) / sizes.calls)
+                    cpu_client.append(t.cpu / sizes.calls)
                     if headline and not r % 2:
                         raw_rounds.append(await loads.serial_latencies(raw, sizes.calls))
                 key = f"{serializer}/{payload}"
@@ -77,7 +78,7 @@ async def _measure_serial(url: str, peer_info: dict) -> dict:
 class _SerialRPC:
     """Shared measurement of serial round trips (one ``setup_cache`` for the subclasses)."""
 
-    version = "1"
+    version = "2"
     timeout = common.SETUP_CACHE_TIMEOUT
 
     def setup_cache(self):
@@ -100,7 +101,7 @@ class RPCLatency(_SerialRPC):
 
     params = (SERIALIZERS, PAYLOAD_NAMES)
     param_names = ["serializer", "payload"]
-    unit = "ms"
+    unit = "seconds"
 
     def track_p50(self, cache, serializer, payload):
         return cache["latency"][f"{serializer}/{payload}"]["p50"]
@@ -124,28 +125,29 @@ class RPCLatencyVsRaw(_SerialRPC):
     unit = "ratio SDK/raw"
 
     def track_p50_ratio(self, cache):
-        return cache["latency"]["msgpack/small"]["p50"] / cache["raw"]["p50"]
+        return significant(cache["latency"]["msgpack/small"]["p50"] / cache["raw"]["p50"])
 
     def track_p99_ratio(self, cache):
-        return cache["latency"]["msgpack/small"]["p99"] / cache["raw"]["p99"]
+        return significant(cache["latency"]["msgpack/small"]["p99"] / cache["raw"]["p99"])
 
-    def track_raw_p50_ms(self, cache):
+    def track_raw_p50(self, cache):
         return cache["raw"]["p50"]
 
-    track_raw_p50_ms.unit = "ms"
+    track_raw_p50.unit = "seconds"
 
-    def track_raw_p99_ms(self, cache):
+    def track_raw_p99(self, cache):
         return cache["raw"]["p99"]
 
-    track_raw_p99_ms.unit = "ms"
+    track_raw_p99.unit = "seconds"
 
 
 class RPCCPUPerCall(_SerialRPC):
-    """CPU time (user + system) per serial call: the client process and the service process."""
+    """CPU time (user + system) per serial call: the client process and the service process
+    (seconds of CPU per call)."""
 
     params = (SERIALIZERS, PAYLOAD_NAMES)
     param_names = ["serializer", "payload"]
-    unit = "us CPU/call"
+    unit = "seconds"
 
     def track_client(self, cache, serializer, payload):
         return cache["cpu_client"][f"{serializer}/{payload}"]
@@ -178,7 +180,7 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
         client = Service("bench-client", buses[pool])
         calls[f"sdk/{pool}"] = loads.sdk_rpc_call(client, SERVICE, "echo", params)
     calls["raw"] = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
-    rest_rss = service_peer.rss_mb()
+    rest_rss = service_peer.rss_bytes()
     for call in calls.values():
         await loads.until_served(call)
         await loads.closed_loop_rate(call, sizes.warmup, IN_FLIGHT)
@@ -189,8 +191,8 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
             rates[name].append(await loads.closed_loop_rate(calls[name], sizes.calls, IN_FLIGHT))
     results = {
         "rate": {name: median(values) for name, values in rates.items()},
-        "rss_rest_mb": rest_rss,
-        "rss_peak_mb": service_peer.peak_rss_mb(),
+        "rss_rest": rest_rss,
+        "rss_peak": service_peer.peak_rss_bytes(),
     }
 
     # queue group: three instances of one service share the calls
@@ -215,7 +217,7 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
 
 
 class _ConcurrentRPC:
-    version = "1"
+    version = "2"
 
     def setup_cache(self):
         with nats_target() as url:
@@ -230,20 +232,20 @@ class _ConcurrentRPC:
 class RPCThroughput(_ConcurrentRPC):
     """Maximum throughput: 100 calls in flight through ``Service.call_rpc``, median of 9 rounds.
 
-    Reported as microseconds per request = 1e6 / (requests per second): lower is better.
+    Reported as seconds per request = 1 / (requests per second): lower is better.
     """
 
     params = POOL_SIZES
     param_names = ["pool_size"]
 
-    def track_us_per_request(self, cache, pool_size):
-        return 1e6 / cache["rate"][f"sdk/{pool_size}"]
+    def track_time_per_request(self, cache, pool_size):
+        return 1 / cache["rate"][f"sdk/{pool_size}"]
 
-    track_us_per_request.unit = "us/request (lower is better; 1e6/req per s)"
+    track_time_per_request.unit = "seconds"
 
     def track_raw_over_sdk_rate(self, cache, pool_size):
         """raw nats-py requests/s divided by the SDK's: <= 1 means the SDK is at least as fast."""
-        return cache["rate"]["raw"] / cache["rate"][f"sdk/{pool_size}"]
+        return significant(cache["rate"]["raw"] / cache["rate"][f"sdk/{pool_size}"])
 
     track_raw_over_sdk_rate.unit = "ratio raw/SDK rate"
 
@@ -255,7 +257,7 @@ class RPCQueueGroup(_ConcurrentRPC):
 
     def track_busiest_over_fair_share(self, cache):
         shares = cache["group_shares"]
-        return max(shares) / (sum(shares) / len(shares))
+        return significant(max(shares) / (sum(shares) / len(shares)))
 
 
 # -- statistics-backed timing for asv compare --------------------------------------------

@@ -11,7 +11,7 @@ import socket
 import sys
 
 from .asv_results import load
-from .presentation import fmt_number, fmt_value
+from .presentation import fmt_value
 from .repo import commit_hash
 from .targets import check, load_targets
 
@@ -54,13 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         markdown_table(
             ["target", "limit", "measured", "verdict", "source"],
             [
-                [
-                    c.target.title,
-                    c.target.limit_text(),
-                    fmt_number(c.measured),
-                    c.verdict,
-                    c.target.source,
-                ]
+                [c.target.title, c.limit_text(), c.measured_text(), c.verdict, c.target.source]
                 for c in checks
             ],
         )

@@ -6,10 +6,11 @@ Better than one run of each side (``asv continuous``): both SDK versions are ins
 by side and run at the same time in two worker processes, which take short measurements in
 turn (base, head, head, base, ...), so whatever this shared machine does at a moment hits
 both alike. Each metric is judged on the per-round ratios head/base: a minimum effect on
-their median and a sign test against noise. Measurements with a marginal result (a change
-between 3% and 8%, or a larger one the sign test does not confirm) are taken again, with
-fresh processes, and judged on all rounds. A throughput drop counts
-exactly as a latency rise: every gate metric is lower-is-better.
+their median (5% for medians, CPU and throughput; 20% for tails, p99) and a sign test
+against noise. Measurements with a marginal result (a change between 0.6 and 1.6 times the
+minimum effect, or a larger one the sign test does not confirm) are taken again, with
+fresh processes, and judged on all rounds. A throughput drop counts exactly as a latency
+rise: every gate metric is lower-is-better.
 
 Exit status: 0 no regression, 1 regression, 2 the gate could not run.
 """
@@ -34,10 +35,9 @@ from .asv_results import REPO
 from .repo import commit_hash, git
 
 GATE_DIR = REPO / ".asv" / "gate"
-MIN_EFFECT = 0.05  # smaller changes are not reported as regressions
 ALPHA = 0.05  # one-sided sign test
-LOOKS_CHANGED = 0.03  # a verdict on a change between this and CLEAR_EFFECT is checked again
-CLEAR_EFFECT = 0.08
+LOOKS_CHANGED = 0.6  # x min effect: a verdict on a change between this and CLEAR_EFFECT ...
+CLEAR_EFFECT = 1.6  # ... x min effect is checked again
 DEFAULT_ROUNDS = 60
 
 
@@ -137,6 +137,13 @@ class Judgement:
     head: list[float]
 
     @property
+    def min_effect(self) -> float:
+        """The smallest change of the median ratio that counts (see gate_probe.METRICS)."""
+        from benchmarks.gate_probe import METRICS
+
+        return METRICS[self.metric].min_effect
+
+    @property
     def ratios(self) -> list[float]:
         return [h / b for b, h in zip(self.base, self.head, strict=True)]
 
@@ -151,9 +158,9 @@ class Judgement:
 
     @property
     def verdict(self) -> str:
-        if self.ratio > 1 + MIN_EFFECT and self._p(worse=True) <= ALPHA:
+        if self.ratio > 1 + self.min_effect and self._p(worse=True) <= ALPHA:
             return "regression"
-        if self.ratio < 1 - MIN_EFFECT and self._p(worse=False) <= ALPHA:
+        if self.ratio < 1 - self.min_effect and self._p(worse=False) <= ALPHA:
             return "improvement"
         return "no change"
 
@@ -161,8 +168,8 @@ class Judgement:
     def looks_changed(self) -> bool:
         effect = abs(self.ratio - 1)
         if self.verdict == "no change":
-            return effect > LOOKS_CHANGED
-        return effect < CLEAR_EFFECT
+            return effect > LOOKS_CHANGED * self.min_effect
+        return effect < CLEAR_EFFECT * self.min_effect
 
 
 def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, samples) -> None:
@@ -215,19 +222,20 @@ def markdown(
         f"### {title}",
         "",
         f"`{base[:8]}` (base) vs `{head[:8]}` (head); lower is better for every metric. "
-        f"Verdict: change of more than {MIN_EFFECT:.0%} in the median of per-round ratios, "
-        f"confirmed by a sign test at {ALPHA:g}.",
+        "Verdict: a change of the median of per-round ratios beyond the metric's threshold "
+        f"(5% for medians, CPU and throughput, 20% for tails), confirmed by a sign test at "
+        f"{ALPHA:g}.",
         "",
-        "| benchmark | unit | before | after | ratio | verdict |",
-        "|---|---|---|---|---|---|",
+        "| benchmark | unit | before | after | ratio | threshold | verdict |",
+        "|---|---|---|---|---|---|---|",
     ]
     for j in judgements:
-        unit, what = METRICS[j.metric]
+        spec = METRICS[j.metric]
         mark = {"regression": ":x: regression", "improvement": ":white_check_mark: improvement"}
-        before, after = (_cell(median(v), unit) for v in (j.base, j.head))
+        before, after = (_cell(median(v), spec.unit) for v in (j.base, j.head))
         lines.append(
-            f"| {j.metric} ({what}) | {unit} | {before} | {after} "
-            f"| {j.ratio:.3f} | {mark.get(j.verdict, 'no change')} |"
+            f"| {j.metric} ({spec.what}) | {spec.unit} | {before} | {after} "
+            f"| {j.ratio:.3f} | {spec.min_effect:.0%} | {mark.get(j.verdict, 'no change')} |"
         )
     lines.append("")
     lines.append(

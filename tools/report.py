@@ -9,6 +9,7 @@ import argparse
 import datetime
 import importlib.metadata
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .perf_config import baseline_commit
 from .presentation import fmt_number, fmt_value, rate
 from .repo import commit_hash
 from .targets import check, load_targets
+from .verdicts import MOVED, Change, changes, noise_spread, table, verdict
 
 
 class Results:
@@ -52,6 +54,14 @@ def ratio_text(value: float | None) -> str:
 # -- sections --------------------------------------------------------------------------------
 
 
+def ms(value: float | None) -> str:
+    return "n/a" if value is None else fmt_number(value * 1e3)
+
+
+def us(value: float | None) -> str:
+    return "n/a" if value is None else fmt_number(value * 1e6)
+
+
 def executive_summary(res: Results, profile: str) -> list[str]:
     checks = check(load_targets(profile), list(res))
     passed = sum(1 for c in checks if c.passed)
@@ -65,7 +75,7 @@ def executive_summary(res: Results, profile: str) -> list[str]:
         markdown_table(
             ["target", "limit", "measured", "verdict", "source"],
             [
-                [c.target.title, c.target.limit_text(), n(c.measured), c.verdict, c.target.source]
+                [c.target.title, c.limit_text(), c.measured_text(), c.verdict, c.target.source]
                 for c in checks
             ],
         ),
@@ -80,18 +90,18 @@ def rpc_section(res: Results) -> list[str]:
             rows.append(
                 [ser, size]
                 + [
-                    n(res.value(f"rpc.RPCLatency.track_{q}", ser, size))
+                    ms(res.value(f"rpc.RPCLatency.track_{q}", ser, size))
                     for q in ("p50", "p95", "p99", "p99_9")
                 ]
                 + [
-                    n(res.value("rpc.RPCCPUPerCall.track_client", ser, size)),
-                    n(res.value("rpc.RPCCPUPerCall.track_service", ser, size)),
+                    us(res.value("rpc.RPCCPUPerCall.track_client", ser, size)),
+                    us(res.value("rpc.RPCCPUPerCall.track_service", ser, size)),
                 ]
             )
     tp = [
         [
             str(pool),
-            n(res.rate("rpc.RPCThroughput.track_us_per_request", pool)),
+            n(res.rate("rpc.RPCThroughput.track_time_per_request", pool)),
             ratio_text(res.value("rpc.RPCThroughput.track_raw_over_sdk_rate", pool)),
         ]
         for pool in (1, 3)
@@ -99,8 +109,9 @@ def rpc_section(res: Results) -> list[str]:
     return [
         "## RPC (request/reply, service in its own process)",
         "",
-        "Serial round trips through `Service.call_rpc`, latency in ms "
-        "(p50/p95/p99: median of the rounds; p99.9 over all rounds pooled), CPU in us per call:",
+        "Serial round trips through `Service.call_rpc` (a closed loop: the next call waits for "
+        "the reply), latency in ms (p50/p95/p99: median of the rounds; p99.9 over all rounds "
+        "pooled), CPU in us per call:",
         "",
         markdown_table(
             ["serializer", "payload", "p50", "p95", "p99", "p99.9", "client CPU", "service CPU"],
@@ -110,8 +121,8 @@ def rpc_section(res: Results) -> list[str]:
         "Against raw nats-py request/reply measured in the same run (msgpack, small): "
         f"p50 {ratio_text(res.value('rpc.RPCLatencyVsRaw.track_p50_ratio'))}, "
         f"p99 {ratio_text(res.value('rpc.RPCLatencyVsRaw.track_p99_ratio'))} "
-        f"(raw p50 {n(res.value('rpc.RPCLatencyVsRaw.track_raw_p50_ms'), ' ms')}, "
-        f"raw p99 {n(res.value('rpc.RPCLatencyVsRaw.track_raw_p99_ms'), ' ms')}).",
+        f"(raw p50 {ms(res.value('rpc.RPCLatencyVsRaw.track_raw_p50'))} ms, "
+        f"raw p99 {ms(res.value('rpc.RPCLatencyVsRaw.track_raw_p99'))} ms).",
         "",
         "Maximum throughput, 100 calls in flight:",
         "",
@@ -123,11 +134,49 @@ def rpc_section(res: Results) -> list[str]:
     ]
 
 
+def open_loop_section(res: Results, pictures: list[tuple[str, str]]) -> list[str]:
+    from benchmarks.workloads import open_loop
+
+    workload = open_loop()
+    rows = []
+    for path, cls, rates in (
+        ("RPC round trip", "RPCOpenLoopLatency", workload.rpc_rates),
+        ("event, publish to handler", "EventOpenLoopLatency", workload.event_rates),
+        ("event, publish to ack", "EventOpenLoopPublish", workload.event_rates),
+    ):
+        for offered in rates:
+            name = f"open_loop.{cls}.track_"
+            rows.append(
+                [path, f"{offered:,}/s"]
+                + [ms(res.value(name + q, offered)) for q in ("p50", "p90", "p99", "p99_9")]
+            )
+    rpc_max = res.rate("open_loop.RPCMaxSustainable.track_time_per_request")
+    event_max = res.rate("open_loop.EventMaxSustainable.track_time_per_event")
+    lines = [
+        "## Latency under load (open loop)",
+        "",
+        "Calls and events started on a fixed schedule at the offered rate, latency counted "
+        "from each one's intended start (coordinated omission corrected, as wrk2 and "
+        "OpenMessaging Benchmark measure); workloads from perf.toml. p50/p90/p99: median over "
+        f"{workload.rounds} rounds of {workload.seconds:g} s; p99.9: all rounds pooled; ms.",
+        "",
+        markdown_table(["path", "offered", "p50", "p90", "p99", "p99.9"], rows),
+        "",
+        f"Maximum sustainable throughput (achieved >= {workload.min_achieved:.0%} of offered, "
+        f"p99 <= {workload.p99_limit * 1e3:g} ms, found by a search of "
+        f"{workload.probe_seconds:g} s probes): RPC {n(rpc_max)} requests/s, events "
+        f"{n(event_max)} events/s (end to end).",
+    ]
+    if pictures:
+        lines += ["", *[f"![{title}]({path})" for title, path in pictures]]
+    return lines
+
+
 def events_section(res: Results) -> list[str]:
     modes = [
         [
             m,
-            n(res.rate("events.EventThroughput.track_us_per_event", m)),
+            n(res.rate("events.EventThroughput.track_time_per_event", m)),
             ratio_text(res.value("events.EventThroughput.track_raw_async_over_sdk_rate", m)),
         ]
         for m in ("serial", "concurrent", "batch")
@@ -136,8 +185,8 @@ def events_section(res: Results) -> list[str]:
         "## Events (JetStream, file storage)",
         "",
         "Publish latency, one `publish_event` awaiting its ack: "
-        f"p50 {n(res.value('events.EventPublishLatency.track_p50'), ' ms')}, "
-        f"p99 {n(res.value('events.EventPublishLatency.track_p99'), ' ms')} "
+        f"p50 {ms(res.value('events.EventPublishLatency.track_p50'))} ms, "
+        f"p99 {ms(res.value('events.EventPublishLatency.track_p99'))} ms "
         f"({ratio_text(res.value('events.EventPublishLatency.track_p50_vs_raw'))} and "
         f"{ratio_text(res.value('events.EventPublishLatency.track_p99_vs_raw'))} "
         "raw `js.publish`).",
@@ -148,29 +197,79 @@ def events_section(res: Results) -> list[str]:
         markdown_table(["mode", "events/s", "raw publish_async rate / SDK rate"], modes),
         "",
         "JetStream acknowledgement overhead (raw nats-py, same payload): core publish + flush "
-        f"p50 {n(res.value('events.JetStreamAckOverhead.track_core_publish_p50'), ' ms')}, "
+        f"p50 {ms(res.value('events.JetStreamAckOverhead.track_core_publish_p50'))} ms, "
         "JetStream publish + ack p50 "
-        f"{n(res.value('events.JetStreamAckOverhead.track_jetstream_publish_p50'), ' ms')}: "
-        f"{ratio_text(res.value('events.JetStreamAckOverhead.track_ack_overhead_ratio'))}.",
+        f"{ms(res.value('events.JetStreamAckOverhead.track_jetstream_publish_p50'))} ms: "
+        f"{ratio_text(res.value('events.JetStreamAckOverhead.track_ack_overhead_ratio'))}. "
+        "Publisher CPU per event: "
+        f"{us(res.value('events.EventPublishCPU.track_serial'))} us serial, "
+        f"{us(res.value('events.EventPublishCPU.track_batch'))} us batched.",
+    ]
+
+
+def delivery_section(res: Results) -> list[str]:
+    return [
+        "## Delivery to subscribers",
         "",
-        "Delivery to a durable wildcard subscriber in another process: "
-        f"{n(res.value('events.EventDelivery.track_lost_events'))} events lost; end-to-end "
-        f"p50 {n(res.value('events.EventDelivery.track_e2e_p50'), ' ms')}, "
-        f"p99 {n(res.value('events.EventDelivery.track_e2e_p99'), ' ms')}; a burst is "
-        f"delivered at {n(res.rate('events.EventDelivery.track_us_per_delivered_event'))} "
-        "events/s. CPU per event: publisher "
-        f"{n(res.value('events.EventPublishCPU.track_serial'), ' us')} serial, "
-        f"{n(res.value('events.EventPublishCPU.track_batch'), ' us')} batched; subscriber "
-        f"{n(res.value('events.EventDelivery.track_subscriber_cpu'), ' us')}.",
+        "A durable wildcard subscriber in another process: "
+        f"{n(res.value('delivery.EventDelivery.track_lost_events'))} events lost; end-to-end "
+        f"p50 {ms(res.value('delivery.EventDelivery.track_e2e_p50'))} ms, "
+        f"p99 {ms(res.value('delivery.EventDelivery.track_e2e_p99'))} ms (events published "
+        "one at a time).",
+        "",
+        "Draining a stored backlog of 10,000 events: "
+        f"{n(res.rate('delivery.EventDrain.track_time_per_event'))} events/s, "
+        f"{us(res.value('delivery.EventDrain.track_subscriber_cpu'))} us subscriber CPU per "
+        "event; a raw nats-py push consumer that decodes and acks each event is "
+        f"{ratio_text(res.value('delivery.EventDrain.track_raw_over_sdk_rate'))} as fast.",
+    ]
+
+
+def event_loops_section(res: Results) -> list[str]:
+    rows = []
+    for loop in ("asyncio", "uvloop"):
+        name = "event_loops.HeadlineByLoop.track_"
+        rows.append(
+            [
+                loop,
+                ms(res.value(name + "rpc_p50", loop)),
+                ratio_text(res.value(name + "rpc_p50_vs_raw", loop)),
+                n(res.rate(name + "rpc_time_per_request", loop)),
+                ratio_text(res.value(name + "rpc_raw_over_sdk_rate", loop)),
+                n(res.rate(name + "event_time_per_event", loop)),
+                ratio_text(res.value(name + "event_raw_over_sdk_rate", loop)),
+            ]
+        )
+    return [
+        "## Event loops: asyncio and uvloop",
+        "",
+        "Client and service on the same loop, each figure against raw nats-py on that loop "
+        "in the same run:",
+        "",
+        markdown_table(
+            [
+                "loop",
+                "RPC p50 ms",
+                "vs raw",
+                "RPC requests/s",
+                "raw/SDK",
+                "events/s batched",
+                "raw async/SDK",
+            ],
+            rows,
+        ),
     ]
 
 
 def memory_section(res: Results) -> list[str]:
+    def mb(value: float | None) -> str:
+        return "n/a" if value is None else fmt_number(value / 2**20)
+
     rows = [
         [
             who,
-            n(res.value(f"memory.{cls}.track_rss_at_rest")),
-            n(res.value(f"memory.{cls}.track_peak_rss_under_load")),
+            mb(res.value(f"memory.{cls}.track_rss_at_rest")),
+            mb(res.value(f"memory.{cls}.track_peak_rss_under_load")),
         ]
         for who, cls in (
             ("RPC service", "RPCServiceMemory"),
@@ -194,8 +293,8 @@ def serialization_section(res: Results) -> list[str]:
         rows.append(
             [
                 size,
-                n(m),
-                n(j),
+                ms(m),
+                ms(j),
                 ratio_text(j / m if m and j else None),
                 ratio_text(jc / mc if mc and jc else None),
             ]
@@ -238,35 +337,7 @@ def environment_section(commit: str, machine: str) -> list[str]:
     return ["## Test environment", "", markdown_table(["", ""], rows)]
 
 
-MOVED = 0.10  # below this a change reads as "same" whatever the noise
-NOISE_FILE = REPO / "docs" / "noise.json"
-
-
-def noise_spread() -> dict[str, float]:
-    """Run-to-run max/min of each benchmark on one commit (tools.noise --json)."""
-    return json.loads(NOISE_FILE.read_text()) if NOISE_FILE.exists() else {}
-
-
-def verdict(result: Result, ratio: float, spread: dict[str, float]) -> str:
-    """worse/better only beyond both 10% and what the same commit does between runs."""
-    limit = max(1 + MOVED, spread.get(result.label, 1 + MOVED))
-    if ratio > limit:
-        return "worse"
-    if ratio < 1 / limit:
-        return "better"
-    return "same" if abs(ratio - 1) <= MOVED else "within noise"
-
-
-def changes(res: Results, base: Results) -> list[tuple[Result, Result, float]]:
-    out = []
-    for r in res:
-        b = base.get(r.name, *(p.strip("'") for p in r.params))
-        if b and b.value and r.value is not None and b.value > 0:
-            out.append((b, r, r.value / b.value))
-    return out
-
-
-def baseline_section(diffs: list[tuple[Result, Result, float]], base_commit: str) -> list[str]:
+def baseline_section(diffs: list[Change], base_commit: str) -> list[str]:
     if not diffs:
         return [
             "## Change against the baseline",
@@ -274,18 +345,6 @@ def baseline_section(diffs: list[tuple[Result, Result, float]], base_commit: str
             f"No results for the baseline `{base_commit[:8]}` on this machine: run "
             "`./dev history`.",
         ]
-    spread = noise_spread()
-    rows = [
-        [
-            b.label,
-            fmt_value(b),
-            fmt_value(r),
-            f"{q:.2f}",
-            verdict(r, q, spread),
-            f"{spread[r.label]:.2f}" if r.label in spread else "?",
-        ]
-        for b, r, q in sorted(diffs, key=lambda d: -abs(d[2] - 1))
-    ]
     return [
         "## Change against the baseline",
         "",
@@ -295,15 +354,11 @@ def baseline_section(diffs: list[tuple[Result, Result, float]], base_commit: str
         "spread on one commit (max/min of 5 runs, docs/noise.json); between the two it is "
         "within noise.",
         "",
-        markdown_table(
-            ["benchmark", "baseline", "this commit", "ratio", "verdict", "noise max/min"], rows
-        ),
+        table(diffs, noise_spread(), labels=("baseline", "this commit")),
     ]
 
 
-def recommendations(
-    res: Results, profile: str, diffs: list[tuple[Result, Result, float]]
-) -> list[str]:
+def recommendations(res: Results, profile: str, diffs: list[Change]) -> list[str]:
     """Findings computed from the numbers: what is slowest, what fails, what moved."""
     out: list[str] = []
     gaps = []
@@ -317,6 +372,7 @@ def recommendations(
         ("rpc.RPCLatencyVsRaw.track_p50_ratio", (), "serial RPC p50"),
         ("rpc.RPCLatencyVsRaw.track_p99_ratio", (), "serial RPC p99"),
         ("events.EventPublishLatency.track_p50_vs_raw", (), "event publish p50"),
+        ("delivery.EventDrain.track_raw_over_sdk_rate", (), "draining a backlog"),
     ):
         v = res.value(name, *params)
         if v is not None:
@@ -336,8 +392,8 @@ def recommendations(
                 else (c.measured / limit if limit else float("inf"))
             )
             out.append(
-                f"Target not met, {c.target.title}: {fmt_number(c.measured)} against "
-                f"{c.target.limit_text()} ({_distance(factor)}; {c.target.source})."
+                f"Target not met, {c.target.title}: {c.measured_text()} against "
+                f"{c.limit_text()} ({_distance(factor)}; {c.target.source})."
             )
     j64 = res.value("rpc.RPCLatency.track_p50", "json", "64KiB")
     m64 = res.value("rpc.RPCLatency.track_p50", "msgpack", "64KiB")
@@ -379,12 +435,12 @@ def _overhead_hint(res: Results, what: str) -> str:
     if "RPC" in what and service and client:
         side = "service" if service > client else "client"
         return (
-            f"Per serial call the client spends {fmt_number(client)} us CPU and the service "
-            f"{fmt_number(service)} us; the {side} has the larger share."
+            f"Per serial call the client spends {us(client)} us CPU and the service "
+            f"{us(service)} us; the {side} has the larger share."
         )
     cpu = res.value("events.EventPublishCPU.track_batch")
     if cpu:
-        return f"The publisher spends {fmt_number(cpu)} us CPU per batched event."
+        return f"The publisher spends {us(cpu)} us CPU per batched event."
     return ""
 
 
@@ -393,12 +449,15 @@ def _distance(factor: float) -> str:
     return f"{factor - 1:.0%} away" if factor < 1.5 else f"{factor:.1f}x away"
 
 
-def render(commit: str, machine: str, profile: str) -> str:
-    res = Results(load(machine, commit))
-    if not list(res):
+def render(
+    commit: str, machine: str, profile: str, pictures: list[tuple[str, str]] | None = None
+) -> str:
+    results = load(machine, commit)
+    res = Results(results)
+    if not results:
         raise SystemExit(f"no results for {commit[:8]} on machine {machine!r}: run ./dev bench")
     base_commit = baseline_commit()
-    diffs = changes(res, Results(load(machine, base_commit)))
+    diffs = changes(results, load(machine, base_commit))
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         [
@@ -410,7 +469,10 @@ def render(commit: str, machine: str, profile: str) -> str:
         ],
         executive_summary(res, profile),
         rpc_section(res),
+        open_loop_section(res, pictures or []),
         events_section(res),
+        delivery_section(res),
+        event_loops_section(res),
         memory_section(res),
         serialization_section(res),
         baseline_section(diffs, base_commit),
@@ -420,15 +482,38 @@ def render(commit: str, machine: str, profile: str) -> str:
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
+def draw_pictures(commit: str, machine: str, out_dir: Path) -> list[Path]:
+    """The latency pictures of ``commit`` (tools.latency_plots), if it has open-loop records."""
+    from .latency_plots import draw, recorded
+
+    paths: list[Path] = []
+    for (prefix, python), artifacts in recorded(machine).items():
+        if commit.startswith(prefix):
+            paths += draw(prefix, python, artifacts, out_dir)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--machine", default=None)
     parser.add_argument("--profile", default="local", choices=["local", "port-forward"])
     parser.add_argument("--output", type=Path, default=REPO / "performance_report.md")
+    parser.add_argument(
+        "--pictures",
+        type=Path,
+        default=None,
+        help="where the latency pictures go (default: a latency/ folder beside the output)",
+    )
     args = parser.parse_args(argv)
     commit = commit_hash(args.commit)
-    text = render(commit, args.machine or default_machine(), args.profile)
+    machine = args.machine or default_machine()
+    pictures = draw_pictures(commit, machine, args.pictures or args.output.parent / "latency")
+    links = [
+        (path.stem, os.path.relpath(path, args.output.parent).replace(os.sep, "/"))
+        for path in pictures
+    ]
+    text = render(commit, machine, args.profile, links)
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -48,10 +48,13 @@ ASSETS = [
     ("bootstrap.min.css", "bootstrap@3.1.1", "dist/css/bootstrap.min.css", "bootstrap.min.css"),
 ]
 READING_NOTE = (
-    '<div id="aegis-note" style="padding:4px 12px;background:#f4f6f8;font-size:12px">'
+    '<div id="aegis-note" style="position:fixed;bottom:0;left:0;right:0;z-index:2000;'
+    'padding:4px 12px;background:#f4f6f8;border-top:1px solid #ccc;font-size:12px">'
     "aegis-sdk performance record. Lower is better for every graph: throughput is shown as "
-    "time per operation (<code>track_us_per_*</code>, 1e6 / operations per second). "
-    "The vertical line <b>perf-baseline</b> marks the baseline commit.</div>"
+    "time per operation (<code>track_*time_per_*</code>, 1 / operations per second). "
+    "The vertical line <b>perf-baseline</b> marks the baseline commit. "
+    '<a id="aegis-latency" href="latency/index.html">Latency pictures per commit</a> '
+    "(latency against load, percentile spectrum).</div>"
 )
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from .asv_results import REPO
 
 DEFAULT_BENCHMARKS = [
-    "rpc.RPCLatency.track_p99",
-    "events.EventThroughput.track_us_per_event",
+    "open_loop.RPCOpenLoopLatency.track_p99",
+    "events.EventThroughput.track_time_per_event",
 ]
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -79,6 +79,18 @@ _GRAPH_STATE = """(tag) => {
 }"""
 
 
+# asv scales seconds and bytes on the axis: "milliseconds", "microseconds", "megabytes"...
+_SCALED = {"seconds": "seconds", "bytes": "bytes"}
+
+
+def unit_shown(unit: str, label: str) -> bool:
+    if not unit:
+        return False
+    if unit in _SCALED:
+        return label.endswith(_SCALED[unit])
+    return label == unit
+
+
 def check(
     html_dir: Path,
     benchmarks: list[str],
@@ -104,7 +116,7 @@ def check(
                 )
                 page.wait_for_timeout(500)  # tags are drawn just after the series
                 state = page.evaluate(_GRAPH_STATE, expect_tag or "")
-                state["unit_shown"] = bool(units.get(name)) and state["label"] == units[name]
+                state["unit_shown"] = unit_shown(units.get(name, ""), state["label"])
                 state["js_errors"] = errors
                 report[name] = state
                 if screenshot and i == 0:
@@ -113,6 +125,34 @@ def check(
         finally:
             browser.close()
     return report
+
+
+_IMAGES = """() => Array.from(document.images).map(
+    i => ({src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0}))"""
+
+
+def check_pictures(html_dir: Path) -> dict:
+    """Follow the site's link to the latency pictures; every picture there must load."""
+    from playwright.sync_api import sync_playwright
+
+    with serve(html_dir) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.click("#aegis-latency")
+            page.wait_for_load_state("load")
+            images = page.evaluate(_IMAGES)
+            return {"page": page.url, "images": images}
+        finally:
+            browser.close()
+
+
+def picture_problems(pictures: dict) -> list[str]:
+    images = pictures["images"]
+    if not images:
+        return [f"no latency pictures on {pictures['page']}"]
+    return [f"picture {i['src']} did not load" for i in images if not i["loaded"]]
 
 
 def problems(report: dict[str, dict], expect_tag: str | None) -> list[str]:
@@ -140,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmark", nargs="*", default=DEFAULT_BENCHMARKS)
     parser.add_argument("--screenshot", type=Path, default=None)
     parser.add_argument("--expect-tag", default="perf-baseline")
+    parser.add_argument("--pictures", action="store_true", help="also check latency pictures")
     args = parser.parse_args(argv)
     report = check(
         args.html_dir,
@@ -154,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             f"unit shown: {state['unit_shown']}, baseline marker: {state['tag_shown']}"
         )
     found = problems(report, args.expect_tag or None)
+    if args.pictures:
+        pictures = check_pictures(args.html_dir)
+        print(f"latency pictures: {len(pictures['images'])} on {pictures['page']}")
+        found += picture_problems(pictures)
     for line in found:
         print(f"site check: {line}", file=sys.stderr)
     return 1 if found else 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .asv_results import REPO, Result
-from .presentation import fmt_number, rate
+from .presentation import fmt_number, fmt_seconds, rate
 
 TARGETS_FILE = REPO / "perf.toml"
 
@@ -29,12 +29,23 @@ class Target:
             and tuple(p.strip("'") for p in result.params) == self.params
         )
 
-    def limit_text(self) -> str:
+    def limit_text(self, unit: str = "") -> str:
         if self.min_rate is not None:
             return f">= {fmt_number(self.min_rate)}/s"
         if self.max is not None:
-            return f"<= {fmt_number(self.max)}"
-        return f">= {fmt_number(self.min)}"
+            return f"<= {fmt_in(self.max, unit)}"
+        return f">= {fmt_in(self.min, unit)}"
+
+
+def fmt_in(value: float | None, unit: str) -> str:
+    """A limit or a measured value in the benchmark's unit, as a person reads it."""
+    if value is None:
+        return "n/a"
+    if unit == "seconds":
+        return fmt_seconds(value)
+    if unit == "bytes":
+        return f"{fmt_number(value / 2**20)} MB"
+    return fmt_number(value)
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,18 @@ class Check:
         if t.max is not None:
             return value <= t.max
         return value >= t.min  # type: ignore[operator]
+
+    @property
+    def unit(self) -> str:
+        return "" if self.result is None or self.target.min_rate is not None else self.result.unit
+
+    def limit_text(self) -> str:
+        return self.target.limit_text(self.unit)
+
+    def measured_text(self) -> str:
+        if self.target.min_rate is not None:
+            return "n/a" if self.measured is None else f"{fmt_number(self.measured)}/s"
+        return fmt_in(self.measured, self.unit)
 
     @property
     def verdict(self) -> str:

@@ -63,9 +63,19 @@ def test_markdown_names_the_regression_and_the_rounds():
     table = markdown("a" * 40, "b" * 40, judgements, 30, ["event_batch"])
     assert "**1 regression(s)**" in table
     assert "| event_batch_us_per_event" in table and ":x: regression" in table
-    assert "| rpc_p50" in table and "| 1.000 | no change |" in table
+    assert "| rpc_p50" in table and "| 1.000 | 5% | no change |" in table
     assert "| 100 (10,000/s) |" in table  # a time per event also as its rate
     assert "30 interleaved rounds" in table and "fresh processes: event_batch" in table
+
+
+def test_a_tail_metric_needs_a_larger_change_than_a_median():
+    rise = [1.12] * 30
+    head = [b * f for b, f in zip(BASE, rise, strict=True)]
+    assert Judgement("rpc_p50", BASE, head).verdict == "regression"
+    assert Judgement("rpc_p99", BASE, head).verdict == "no change"
+    doubled = [b * 2 for b in BASE]
+    assert Judgement("rpc_p99", BASE, doubled).verdict == "regression"
+    assert Judgement("delivery_e2e_p99", BASE, doubled).verdict == "regression"
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +111,19 @@ def test_drill_tables_count_each_case_from_its_runs():
     outcome = {
         "rpc_spin_us": 58.0,
         "event_spin_us": 6.5,
+        "subscriber_spin_us": 2.1,
         "runs": {
             "noop": [run(0, []), run(1, ["event_p50"])],
             "rpc": [run(1, ["rpc_p50"]), run(1, ["rpc_p50"])],
             "events": [run(1, ["rpc_p50"]), run(0, [])],  # an RPC flag does not count here
+            "subscriber": [run(1, ["drain_cpu"]), run(1, ["delivery_e2e_p50"])],
+            "tail": [run(1, ["rpc_p99"]), run(1, ["rpc_p50"])],  # p50 is not the tail
         },
     }
     table = drill_markdown(outcome)
-    assert "| passed 1 of 2 |" in table
-    assert "| RPC flagged 2 of 2 |" in table
-    assert "| events flagged 0 of 2 |" in table
+    assert "| passed 1 of 2 | 1 |" in table
+    assert "| RPC flagged 2 of 2 | 0 |" in table
+    assert "| events flagged 0 of 2 | 1 |" in table
+    assert "(2.1 us per event) | 2 | delivery flagged 2 of 2 | 0 |" in table
+    assert "| RPC p99 flagged 1 of 2 | 1 |" in table
     assert "| rpc_p50 | 1.000 (1.000-1.000), 0/2 | 1.200 (1.200-1.200), 2/2 |" in table
