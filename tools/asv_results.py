@@ -41,20 +41,41 @@ def benchmark_meta(root: Path | None = None) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def result_files(machine: str, commit: str, root: Path | None = None) -> list[Path]:
-    folder = (root or results_dir()) / machine
-    return sorted(folder.glob(f"{commit[:8]}-*.json"))
+def _result_data(machine: str, root: Path | None = None, pattern: str = "*.json"):
+    """(path, contents) of every results file of ``machine`` whose name matches."""
+    for path in sorted(((root or results_dir()) / machine).glob(pattern)):
+        if path.name != "machine.json":
+            yield path, json.loads(path.read_text())
 
 
-def load(machine: str, commit: str, root: Path | None = None) -> list[Result]:
-    """Every result of ``commit`` (full hash or 8+ char prefix) on ``machine``."""
+def result_files(machine: str, commit: str, *, python: str, root: Path | None = None) -> list[Path]:
+    """The results files of ``commit`` on ``machine`` measured with Python ``python`` (X.Y).
+
+    asv keeps one file per environment, and the Python is part of the environment: results of
+    two Pythons are two records, never one."""
+    return [
+        path
+        for path, data in _result_data(machine, root, f"{commit[:8]}-*.json")
+        if data["commit_hash"].startswith(commit) and data.get("python") == python
+    ]
+
+
+def pythons_with_results(machine: str, commit: str, root: Path | None = None) -> set[str]:
+    """The Pythons (X.Y) ``commit`` has results for on ``machine``."""
+    return {
+        data.get("python", "")
+        for _, data in _result_data(machine, root, f"{commit[:8]}-*.json")
+        if data["commit_hash"].startswith(commit)
+    }
+
+
+def load(machine: str, commit: str, *, python: str, root: Path | None = None) -> list[Result]:
+    """Every result of ``commit`` (full hash or 8+ char prefix) on ``machine`` with ``python``."""
     root = root or results_dir()
     meta = benchmark_meta(root)
     out: list[Result] = []
-    for path in result_files(machine, commit, root):
+    for path in result_files(machine, commit, python=python, root=root):
         data = json.loads(path.read_text())
-        if not data["commit_hash"].startswith(commit):
-            continue
         columns = data["result_columns"]
         for name, row in data["results"].items():
             fields = dict(zip(columns, row, strict=False))
@@ -68,11 +89,9 @@ def load(machine: str, commit: str, root: Path | None = None) -> list[Result]:
     return out
 
 
-def commits_with_results(machine: str, root: Path | None = None) -> set[str]:
-    folder = (root or results_dir()) / machine
-    found = set()
-    for path in folder.glob("*.json"):
-        if path.name == "machine.json":
-            continue
-        found.add(json.loads(path.read_text())["commit_hash"])
-    return found
+def commits_with_results(machine: str, *, python: str, root: Path | None = None) -> set[str]:
+    return {
+        data["commit_hash"]
+        for _, data in _result_data(machine, root)
+        if data.get("python") == python
+    }

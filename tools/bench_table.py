@@ -1,6 +1,6 @@
 """Print one commit's benchmark results as a table, with the speed targets.
 
-python -m tools.bench_table [--machine NAME] [--commit HASH] [--profile local]
+python -m tools.bench_table [--machine NAME] [--python X.Y] [--commit HASH] [--profile local]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 
 from .asv_results import load
 from .presentation import fmt_value
+from .pythons import running
 from .repo import commit_hash
 from .targets import check, load_targets
 
@@ -36,17 +37,21 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machine", default=None)
+    parser.add_argument("--python", default=running(), help="X.Y; default: this Python")
     parser.add_argument("--commit", default=None)
     parser.add_argument("--profile", default="local")
     args = parser.parse_args(argv)
     machine = args.machine or default_machine()
     commit = commit_hash(args.commit or "HEAD")
-    results = load(machine, commit)
+    results = load(machine, commit, python=args.python)
     if not results:
-        print(f"no results for {commit[:8]} on machine {machine!r}", file=sys.stderr)
+        print(
+            f"no results for {commit[:8]} on machine {machine!r} with Python {args.python}",
+            file=sys.stderr,
+        )
         return 1
     rows = [[r.label, fmt_value(r)] for r in sorted(results, key=lambda r: r.key)]
-    print(f"## Benchmarks of {commit[:8]} on {machine}\n")
+    print(f"## Benchmarks of {commit[:8]} on {machine}, Python {args.python}\n")
     print(markdown_table(["benchmark [parameters]", "value"], rows))
     checks = check(load_targets(args.profile), results)
     print(f"\n## Speed targets ({args.profile})\n")

@@ -32,6 +32,7 @@ from pathlib import Path
 from benchmarks.common import median, nats_target, read_answer
 
 from .asv_results import REPO
+from .pythons import running
 from .repo import commit_hash, git
 
 GATE_DIR = REPO / ".asv" / "gate"
@@ -56,8 +57,9 @@ def pinned_requirements() -> list[str]:
 
 
 def environment(commit: str) -> Path:
-    """A virtual environment with the SDK of ``commit`` and the suite's pinned dependencies."""
-    venv = GATE_DIR / commit[:12]
+    """A virtual environment with the SDK of ``commit`` and the suite's pinned dependencies,
+    on the Python the gate runs on (./dev's): one per commit and Python."""
+    venv = GATE_DIR / f"{commit[:12]}-py{running()}"
     python = venv / "bin" / "python"
     if (venv / ".ready").exists():
         return python
@@ -221,10 +223,10 @@ def markdown(
     lines = [
         f"### {title}",
         "",
-        f"`{base[:8]}` (base) vs `{head[:8]}` (head); lower is better for every metric. "
-        "Verdict: a change of the median of per-round ratios beyond the metric's threshold "
-        f"(5% for medians, CPU and throughput, 20% for tails), confirmed by a sign test at "
-        f"{ALPHA:g}.",
+        f"`{base[:8]}` (base) vs `{head[:8]}` (head) on Python {running()}; lower is better "
+        "for every metric. Verdict: a change of the median of per-round ratios beyond the "
+        "metric's threshold (5% for medians, CPU and throughput, 20% for tails), confirmed by "
+        f"a sign test at {ALPHA:g}.",
         "",
         "| benchmark | unit | before | after | ratio | threshold | verdict |",
         "|---|---|---|---|---|---|---|",

@@ -20,6 +20,7 @@ from pathlib import Path
 from .asv_results import REPO, load
 from .bench_table import markdown_table
 from .presentation import fmt_number
+from .pythons import running
 from .repo import commit_hash
 
 
@@ -36,7 +37,7 @@ def run_suite(machine: str, commit: str) -> float:
 def collect(commit: str, machines: list[str]) -> dict[str, tuple[str, list[float]]]:
     series: dict[str, tuple[str, list[float]]] = {}
     for machine in machines:
-        for r in load(machine, commit):
+        for r in load(machine, commit, python=running()):  # asv's default Python
             if r.value is not None:
                 series.setdefault(r.label, (r.unit, []))[1].append(r.value)
     return series

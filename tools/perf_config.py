@@ -1,4 +1,4 @@
-"""perf.toml: the baseline commit of the performance record."""
+"""perf.toml: the baseline commit of the performance record and the Python it is measured on."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ def baseline_commit() -> str:
     """The full hash of the baseline declared in perf.toml."""
     short = tomllib.loads(CONFIG.read_text())["baseline"]["commit"]
     return commit_hash(short)
+
+
+def record_python() -> str:
+    """The Python (X.Y) the published record is measured on."""
+    return tomllib.loads(CONFIG.read_text())["record"]["python"]
 
 
 if __name__ == "__main__":  # `python -m tools.perf_config baseline`

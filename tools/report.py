@@ -1,6 +1,10 @@
 """Write performance_report.md for one commit from its asv results, never by hand.
 
-python -m tools.report [--commit REV] [--machine NAME] [--profile local] [--output FILE]
+python -m tools.report [--commit REV] [--machine NAME] [--python X.Y] [--profile local]
+                       [--output FILE]
+
+The Python defaults to the one the published record is measured on (perf.toml [record]) when
+the commit has results for it, else to this one.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from .asv_results import REPO, Result, load, result_files
 from .bench_table import default_machine, markdown_table
 from .perf_config import baseline_commit
 from .presentation import fmt_number, fmt_value, rate
+from .pythons import for_results
 from .repo import commit_hash
 from .targets import check, load_targets
 from .verdicts import MOVED, Change, changes, noise_spread, table, verdict
@@ -308,8 +313,8 @@ def serialization_section(res: Results) -> list[str]:
     ]
 
 
-def environment_section(commit: str, machine: str) -> list[str]:
-    files = result_files(machine, commit)
+def environment_section(commit: str, machine: str, python: str) -> list[str]:
+    files = result_files(machine, commit, python=python)
     params = json.loads(files[0].read_text())["params"] if files else {}
     target_file = REPO / ".asv" / "targets" / f"{commit}.json"
     target = json.loads(target_file.read_text()) if target_file.exists() else {}
@@ -342,8 +347,8 @@ def baseline_section(diffs: list[Change], base_commit: str) -> list[str]:
         return [
             "## Change against the baseline",
             "",
-            f"No results for the baseline `{base_commit[:8]}` on this machine: run "
-            "`./dev history`.",
+            f"No results for the baseline `{base_commit[:8]}` on this machine with this "
+            "Python: run `./dev history` (with `--python` X.Y for another Python).",
         ]
     return [
         "## Change against the baseline",
@@ -450,22 +455,29 @@ def _distance(factor: float) -> str:
 
 
 def render(
-    commit: str, machine: str, profile: str, pictures: list[tuple[str, str]] | None = None
+    commit: str,
+    machine: str,
+    profile: str,
+    python: str,
+    pictures: list[tuple[str, str]] | None = None,
 ) -> str:
-    results = load(machine, commit)
+    results = load(machine, commit, python=python)
     res = Results(results)
     if not results:
-        raise SystemExit(f"no results for {commit[:8]} on machine {machine!r}: run ./dev bench")
+        raise SystemExit(
+            f"no results for {commit[:8]} on machine {machine!r} with Python {python}: "
+            "run ./dev bench"
+        )
     base_commit = baseline_commit()
-    diffs = changes(results, load(machine, base_commit))
+    diffs = changes(results, load(machine, base_commit, python=python))
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         [
             f"# Performance report: aegis-sdk at `{commit[:8]}`",
             "",
-            f"Generated {now} by `./dev report` from the asv results of machine `{machine}`. "
-            "Every figure below is a measured benchmark result; see docs/benchmarks.md for how "
-            "each is measured and how noisy it is.",
+            f"Generated {now} by `./dev report` from the asv results of machine `{machine}` "
+            f"with Python {python}. Every figure below is a measured benchmark result; see "
+            "docs/benchmarks.md for how each is measured and how noisy it is.",
         ],
         executive_summary(res, profile),
         rpc_section(res),
@@ -477,18 +489,19 @@ def render(
         serialization_section(res),
         baseline_section(diffs, base_commit),
         recommendations(res, profile, diffs),
-        environment_section(commit, machine),
+        environment_section(commit, machine, python),
     ]
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
-def draw_pictures(commit: str, machine: str, out_dir: Path) -> list[Path]:
-    """The latency pictures of ``commit`` (tools.latency_plots), if it has open-loop records."""
+def draw_pictures(commit: str, machine: str, python: str, out_dir: Path) -> list[Path]:
+    """The latency pictures of ``commit`` on ``python`` (tools.latency_plots), if it has
+    open-loop records."""
     from .latency_plots import draw, recorded
 
     paths: list[Path] = []
-    for (prefix, python), artifacts in recorded(machine).items():
-        if commit.startswith(prefix):
+    for (prefix, measured_on), artifacts in recorded(machine).items():
+        if commit.startswith(prefix) and measured_on == python:
             paths += draw(prefix, python, artifacts, out_dir)
     return paths
 
@@ -497,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--machine", default=None)
+    parser.add_argument("--python", default=None, help="X.Y (default: see above)")
     parser.add_argument("--profile", default="local", choices=["local", "port-forward"])
     parser.add_argument("--output", type=Path, default=REPO / "performance_report.md")
     parser.add_argument(
@@ -508,12 +522,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commit = commit_hash(args.commit)
     machine = args.machine or default_machine()
-    pictures = draw_pictures(commit, machine, args.pictures or args.output.parent / "latency")
+    try:
+        python = args.python or for_results(machine, commit)
+    except LookupError as exc:
+        raise SystemExit(f"{exc}: run ./dev bench") from None
+    pictures = draw_pictures(
+        commit, machine, python, args.pictures or args.output.parent / "latency"
+    )
     links = [
         (path.stem, os.path.relpath(path, args.output.parent).replace(os.sep, "/"))
         for path in pictures
     ]
-    text = render(commit, machine, args.profile, links)
+    text = render(commit, machine, args.profile, python, links)
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

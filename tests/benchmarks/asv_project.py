@@ -74,8 +74,9 @@ class Project:
         )
         return git(self.repo, "rev-parse", "HEAD")
 
-    def save(self, commit: str, values: dict[str, list[float]]) -> None:
-        results = Results({"machine": MACHINE}, {}, commit, 0, "3.11", "env", {})
+    def save(self, commit: str, values: dict[str, list[float]], python: str = "3.11") -> None:
+        params = {"machine": MACHINE, "python": python}
+        results = Results(params, {}, commit, 0, python, f"virtualenv-py{python}", {})
         for bench in self.benchmarks:
             value = values[bench["name"]]
             n = len(value)

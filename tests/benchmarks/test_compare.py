@@ -21,7 +21,7 @@ def test_verdicts_weigh_each_change_against_its_noise(tmp_path, monkeypatch):
             "rpc.RPCLatency.track_p99 [msgpack, small]": 2.5,
         },
     )
-    table = compare.render(base, head, MACHINE, root=tmp_path / "results")
+    table = compare.render(base, head, MACHINE, "3.11", root=tmp_path / "results")
     rows = {}
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
@@ -32,5 +32,5 @@ def test_verdicts_weigh_each_change_against_its_noise(tmp_path, monkeypatch):
     assert p99[2] == "1.5 ms" and p99[4] == "within noise"
     assert rows["events.EventThroughput.track_time_per_event [batch]"][4] == "same"
     assert "2 worse" in table  # pool sizes 1 and 3
-    only = compare.render(base, head, MACHINE, only_changed=True, root=tmp_path / "results")
+    only = compare.render(base, head, MACHINE, "3.11", only_changed=True, root=tmp_path / "results")
     assert "track_p99" not in only and "track_time_per_request [1]" in only
