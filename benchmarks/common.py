@@ -12,15 +12,19 @@ import gc
 import json
 import math
 import os
-import re
 import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from .target import (  # noqa: F401 (the suite's modules use them as common.*)
+    connect_options,
+    raw_connect,
+    record_target,
+)
 
 PEER_SCRIPT = Path(__file__).with_name("peer.py")
 QUICK = os.environ.get("AEGIS_BENCH_QUICK", "") not in ("", "0")
@@ -52,27 +56,17 @@ class Sizes:
 # -- target --------------------------------------------------------------------------------
 
 
-def connect_options() -> dict[str, str]:
-    """Credentials for an external target, from the environment; never stored in results."""
-    options = {}
-    for env, key in (
-        ("AEGIS_NATS_USER", "user"),
-        ("AEGIS_NATS_PASSWORD", "password"),
-        ("AEGIS_NATS_TOKEN", "token"),
-        ("AEGIS_NATS_CREDS", "user_credentials"),
-    ):
-        if os.environ.get(env):
-            options[key] = os.environ[env]
-    return options
-
-
 @contextlib.contextmanager
 def nats_target() -> Iterator[str]:
-    """``AEGIS_NATS_URL`` if set, else an embedded nats-server stopped on exit."""
+    """``AEGIS_NATS_URL`` if set, else an embedded nats-server stopped on exit. The target is
+    noted when the run starts, and again at the end, when the events stream exists."""
     external = os.environ.get("AEGIS_NATS_URL")
     if external:
         record_target(external, "external")
-        yield external
+        try:
+            yield external
+        finally:
+            record_target(external, "external")
         return
     try:
         from aegis_sdk.testing import NatsServer
@@ -80,42 +74,10 @@ def nats_target() -> Iterator[str]:
         raise NotImplementedError(f"no embedded server launcher: {exc}") from None
     with NatsServer() as server:
         record_target(server.url, "embedded")
-        yield server.url
-
-
-def redact(url: str) -> str:
-    return re.sub(r"//[^/@]*@", "//", url)
-
-
-def server_info(url: str) -> dict:
-    """The server's INFO greeting (version, name, cluster, JetStream), without logging in."""
-    first = urllib.parse.urlsplit(url.split(",")[0])
-    try:
-        with socket.create_connection((first.hostname, first.port or 4222), timeout=2) as s:
-            line = s.makefile("rb").readline()
-        return json.loads(line[5:]) if line.startswith(b"INFO ") else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def record_target(url: str, kind: str) -> None:
-    """Note which server a run measured, beside asv's results (never credentials)."""
-    commit, conf_dir = os.environ.get("ASV_COMMIT"), os.environ.get("ASV_CONF_DIR")
-    if not commit or not conf_dir:
-        return
-    info = server_info(url)
-    target = {
-        "kind": kind,
-        "url": redact(url),
-        "server_version": info.get("version", "unknown"),
-        "server_name": info.get("server_name", ""),
-        "cluster": info.get("cluster", ""),
-        "jetstream": bool(info.get("jetstream")),
-        "recorded_at": time.time(),
-    }
-    folder = Path(conf_dir) / ".asv" / "targets"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{commit}.json").write_text(json.dumps(target, indent=1))
+        try:
+            yield server.url
+        finally:
+            record_target(server.url, "embedded")
 
 
 # -- peer processes ----------------------------------------------------------------------

@@ -69,8 +69,6 @@ async def _drain(publisher, drainers: dict) -> dict:
 
 
 async def _measure(url: str, live, drainers: dict, durables: list[str]) -> dict:
-    import nats
-
     from aegis_sdk import NATSAdapter, Service
 
     options = common.connect_options()
@@ -86,7 +84,7 @@ async def _measure(url: str, live, drainers: dict, durables: list[str]) -> dict:
     finally:
         await bus.disconnect()
     if options or url:  # on a shared server, leave no consumers behind
-        nc = await nats.connect(url, **options)
+        nc = await common.raw_connect(url)
         for durable in durables:
             # already gone, or an older SDK named its stream differently: nothing to clean
             with contextlib.suppress(Exception):

@@ -29,15 +29,13 @@ def _run(coro, loop: str):
 
 
 async def _measure(url: str) -> dict:
-    import nats
-
     from aegis_sdk import Event, NATSAdapter, Service
 
     options = common.connect_options()
     bus = NATSAdapter()
     await bus.connect(url, **options)
     client = Service("bench-client", bus)
-    nc = await nats.connect(url, **options)
+    nc = await common.raw_connect(url)
     js = nc.jetstream()
     params = common.payload_params("small")
     sdk = loads.sdk_rpc_call(client, SERVICE, "echo", params)

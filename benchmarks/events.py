@@ -28,15 +28,13 @@ def _skip_if_missing(value) -> None:
 
 
 async def _measure_publish(url: str) -> dict:
-    import nats
-
     from aegis_sdk import Event, NATSAdapter, Service
 
     options = common.connect_options()
     bus = NATSAdapter()
     await bus.connect(url, **options)
     publisher = Service("bench-publisher", bus)
-    nc = await nats.connect(url, **options)
+    nc = await common.raw_connect(url)
     js = nc.jetstream()
     payload = common.payload_params("small")
     # the raw baseline sends an envelope of the same size, packed once

