@@ -47,6 +47,17 @@ def silent_url():
         yield f"nats://127.0.0.1:{listener.getsockname()[1]}"
 
 
+@pytest.fixture
+def blackholed_url():
+    """A port that drops connection attempts: a listener whose backlog is full (Linux then
+    ignores further SYNs), like an address a firewall blackholes."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler.connect(listener.getsockname())
+        yield f"nats://127.0.0.1:{listener.getsockname()[1]}"
+
+
 def without_target_settings() -> dict[str, str]:
     return {
         k: v
@@ -92,6 +103,13 @@ def test_unreachable(silent_url):
     out, took = preflight(AEGIS_NATS_URL=silent_url)
     line = one_failure_line(out)
     assert "no NATS greeting" in line and "port-forward" in line
+    assert took < QUICK
+
+
+def test_blackholed(blackholed_url):
+    out, took = preflight(AEGIS_NATS_URL=blackholed_url)
+    line = one_failure_line(out)
+    assert "no answer within 2 s" in line and "AEGIS_NATS_URL" in line
     assert took < QUICK
 
 
