@@ -47,27 +47,32 @@ class _FirstConnectFailed(Exception):
         self.cause = cause
 
 
-async def raw_connect(url: str, timeout: float = CONNECT_TIMEOUT):
-    """A nats-py connection to ``url`` with the environment's credentials.
+async def raw_connect(servers: str | list[str], timeout: float = CONNECT_TIMEOUT):
+    """A nats-py connection to ``servers`` (a URL, or a cluster's URLs) with the
+    environment's credentials.
 
     nats-py retries a failed *first* connect forever (wrong password or nobody listening
-    alike); here the first failure ends it with a ConnectionError saying why, and so does
-    ``timeout``. Once connected, reconnecting is nats-py's as usual.
+    alike); here it ends with a ConnectionError saying why once every server has failed
+    once, and so does ``timeout``. Once connected, reconnecting is nats-py's as usual.
     """
     from nats.aio.client import Client
 
+    pool = [servers] if isinstance(servers, str) else list(servers)
     nc = Client()
     connecting = True
+    failures: list[BaseException] = []
 
     async def on_error(exc: Exception) -> None:
         if connecting:
-            raise _FirstConnectFailed(exc)  # out of nats-py's connect loop
+            failures.append(exc)
+            if len(failures) >= len(pool):
+                raise _FirstConnectFailed(exc)  # out of nats-py's connect loop
 
-    where = redact(url)
+    where = redact(",".join(pool))
     try:
         await asyncio.wait_for(
             nc.connect(
-                url,
+                pool,
                 error_cb=on_error,
                 connect_timeout=min(2.0, timeout),
                 **connect_options(),

@@ -79,9 +79,11 @@ async def log_in(url: str) -> dict:
     """Connect as the benchmarks do, both ways, and read JetStream's facts."""
     from aegis_sdk import AuthenticationError, BusConnectionError, NATSAdapter
 
+    servers = [s.strip() for s in url.split(",") if s.strip()]
+    target = servers if len(servers) > 1 else url  # a cluster's nodes go as a list
     bus = NATSAdapter(pool_size=1)
     try:
-        await bus.connect(url, initial_connect_timeout=CONNECT_TIMEOUT, **connect_options())
+        await bus.connect(target, initial_connect_timeout=CONNECT_TIMEOUT, **connect_options())
     except AuthenticationError as exc:
         hint = "" if "TLS" in str(exc) else f" (the suite reads them from {CREDENTIALS})"
         raise Failed(f"{exc}{hint}") from None
@@ -89,7 +91,7 @@ async def log_in(url: str) -> dict:
         raise Failed(f"the SDK {exc}; {UP}") from None
     try:
         try:
-            nc = await raw_connect(url)
+            nc = await raw_connect(target)
         except ConnectionError as exc:
             raise Failed(f"{exc}; check {CREDENTIALS}") from None
         try:

@@ -148,6 +148,13 @@ def test_a_good_target_is_named_in_one_line(user_server):
     assert PASSWORD not in out.stderr
 
 
+def test_a_list_of_servers_needs_one_that_answers():
+    with NatsServer() as good:
+        out, _ = preflight(AEGIS_NATS_URL=f"nats://127.0.0.1:{free_port()},{good.url}")
+    assert out.returncode == 0, out.stderr
+    assert "JetStream on" in out.stderr
+
+
 def test_the_embedded_server_needs_no_preflight():
     out, _ = preflight()
     assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
