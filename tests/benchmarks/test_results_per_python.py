@@ -84,3 +84,14 @@ def test_the_site_draws_one_line_per_python(project, tmp_path):
         "python-3.11": pytest.approx([1e-3, 2e-3, 3e-3]),
         "python-3.13": pytest.approx([0.5e-3, 1.5e-3, 2.5e-3]),
     }
+
+
+def test_history_measures_the_commits_that_change_the_sdk_and_both_ends():
+    line = ["head", "docs", "sdk2", "tools", "sdk1", "base"]  # newest first
+    assert history_commits.sdk_changes(line, {"sdk1", "sdk2", "older"}) == [
+        "head",
+        "sdk2",
+        "sdk1",
+        "base",
+    ]
+    assert history_commits.sdk_changes(["only"], set()) == ["only"]
