@@ -1,5 +1,11 @@
 """Publishing events to JetStream: one at a time with retries until acknowledged, or many
-pipelined. At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once."""
+pipelined. At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once.
+
+An attempt waits for its ack a short while, not the whole publish timeout: in a cluster a
+publish that reached a stream leader which then died is never answered, while the same
+event sent again reaches the next leader once one is elected (and until then gets "no
+responders" at once, so retrying every 0.25 s costs nothing).
+"""
 
 from __future__ import annotations
 
@@ -17,17 +23,19 @@ from ..domain.errors import PayloadTooLargeError, PublishError
 from ..domain.models import Event
 from ..domain.subjects import event_subject
 from . import event_stream
-from .connection import Link
 from .pool import Pool
-from .requests import CONNECTION_TROUBLE
+from .requests import CONNECTION_TROUBLE, RequestMux
 from .serialization import Format, encode
 from .stream_guard import StreamGuard
 
 PUBLISH_WINDOW = 1000
-RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
+RETRY_DELAYS = (0.05, 0.1, 0.25)  # then every 0.25 s
+ACK_WAITS = (0.5, 1.0, 2.0)  # how long attempt 1, 2, 3 (and later) wait for the ack
+WINDOW_STALL = 1.0  # a pipelined window with no ack for this long is published again
 JS_UNAVAILABLE = 503
+JS_MSG_ID_IN_PROCESS = 10158  # an earlier attempt with this Nats-Msg-Id awaits its quorum
 
-_Pending = tuple[asyncio.Future[Any], str, Link, Event]
+_Pending = tuple[asyncio.Future[Any], str, RequestMux, Event]
 
 
 class EventPublisher:
@@ -49,16 +57,17 @@ class EventPublisher:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         last: BaseException | str = "no attempt"
+        ack_waits = itertools.chain(ACK_WAITS, itertools.repeat(ACK_WAITS[-1]))
         for delay in itertools.chain(RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1])):
             link = self._pool.pick()
             try:
                 await self._stream.ensure()
-                remaining = max(deadline - loop.time(), 0.01)
-                reply = await link.requests.request(subject, payload, remaining, headers)
+                wait = min(next(ack_waits), max(deadline - loop.time(), 0.01))
+                reply = await link.requests.request(subject, payload, wait, headers)
                 error = ack_error(reply.data)
                 if error is None:
                     return
-                if error.get("code") != JS_UNAVAILABLE:
+                if not retryable(error):
                     raise PublishError(
                         f"JetStream rejected event {event.message_id}: "
                         f"{error.get('description', error)}",
@@ -68,7 +77,7 @@ class EventPublisher:
             except nats.errors.NoRespondersError:
                 last = "no stream stores this subject"
                 self._stream.invalidate()  # deleted behind our back, or a fresh server
-            except (nats.errors.TimeoutError, *CONNECTION_TROUBLE) as exc:
+            except (TimeoutError, *CONNECTION_TROUBLE) as exc:  # nats' TimeoutError too
                 last = exc
             except PublishError as exc:
                 if exc.unacknowledged:
@@ -119,7 +128,7 @@ class EventPublisher:
                 except (nats.errors.Error, OSError):
                     failed.append(event)  # e.g. the outbound buffer is full while reconnecting
                     continue
-                window.append((future, token, link, event))
+                window.append((future, token, link.requests, event))
             failed += await self._settle_window(outstanding)
             outstanding = window
         failed += await self._settle_window(outstanding)
@@ -129,13 +138,22 @@ class EventPublisher:
             await self._republish(failed, len(events))
 
     async def _settle_window(self, window: list[_Pending]) -> list[Event]:
-        """Wait for a window's acks; return the events without a positive one."""
+        """Wait for a window's acks while they keep coming, at most the publish timeout;
+        return the events without a positive one."""
         if not window:
             return []
-        await asyncio.wait([p[0] for p in window], timeout=self.timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        waiting = {p[0] for p in window}
+        while waiting and loop.time() < deadline:
+            done, waiting = await asyncio.wait(
+                waiting, timeout=min(WINDOW_STALL, deadline - loop.time())
+            )
+            if not done:
+                break
         failed = []
-        for future, token, link, event in window:
-            link.requests.forget(token)
+        for future, token, requests, event in window:
+            requests.forget(token)
             if not future.done():
                 future.cancel()
                 failed.append(event)
@@ -165,6 +183,11 @@ def check_size(what: str, payload: bytes, nc: Client, headers: dict[str, str]) -
     size = len(payload) + headers_size(headers)
     if size > nc.max_payload:
         raise PayloadTooLargeError(what, size, nc.max_payload)
+
+
+def retryable(error: dict[str, Any]) -> bool:
+    """JetStream cannot store it just now (no leader, no quorum yet): try again."""
+    return error.get("code") == JS_UNAVAILABLE or error.get("err_code") == JS_MSG_ID_IN_PROCESS
 
 
 def ack_error(data: bytes) -> dict[str, Any] | None:

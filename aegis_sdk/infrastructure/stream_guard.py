@@ -1,9 +1,13 @@
 """Make sure the events stream exists before publishing or subscribing: checked once per
-adapter (and again when a publish finds no stream), created when missing."""
+adapter, created when missing. When a publish later finds nobody storing its subject, the
+stream is checked again in the background while publishing goes on: in a cluster that
+is a stream between two leaders, whose members may not answer the check for seconds; on
+a server that lost its store it is a stream to create."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import nats.errors
 import nats.js.errors
@@ -13,6 +17,8 @@ from . import event_stream
 from .permissions import restore_case
 from .pool import Pool
 
+log = logging.getLogger("aegis_sdk.nats")
+
 
 class StreamGuard:
     def __init__(self, pool: Pool, replicas: int) -> None:
@@ -20,14 +26,26 @@ class StreamGuard:
         self.replicas = replicas
         self._ready: asyncio.Future[None] | None = None
         self._ok = False
+        self._recheck: asyncio.Future[None] | None = None
 
     def reset(self) -> None:
         self._ready = None
         self._ok = False
+        if self._recheck is not None:
+            self._recheck.cancel()
+            self._recheck = None
 
     def invalidate(self) -> None:
-        """The stream was not found where it should be: check again before the next use."""
-        self._ok = False
+        """Nobody stored a publish: check the stream again (creating it if missing) in the
+        background, one check at a time."""
+        if self._ok and (self._recheck is None or self._recheck.done()):
+            self._recheck = asyncio.ensure_future(self._check_again())
+
+    async def _check_again(self) -> None:
+        try:
+            await self._create()
+        except Exception as exc:  # the publishes that wait for the stream report it
+            log.debug("checking stream %s again failed: %r", event_stream.STREAM_NAME, exc)
 
     async def ensure(self, force: bool = False) -> None:
         if force:
