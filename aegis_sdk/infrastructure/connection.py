@@ -1,6 +1,7 @@
 """One pooled NATS connection: a bounded first connect that stops at the first refusal,
-callbacks that log without credentials and collect permission violations, and the
-request multiplexer that callers use on it.
+callbacks that log without credentials and collect permission violations, the request
+multiplexer that callers use on it, and the subscriptions made through it, which follow
+it to another server when its server goes into lame duck mode (``lame_duck``).
 
 nats-py, with unlimited reconnect attempts, retries the *first* connect forever too: with
 a wrong password or a server that is down, ``connect`` would never return. Here a refusal
@@ -30,7 +31,7 @@ from .requests import RequestMux
 log = logging.getLogger("aegis_sdk.nats")
 
 Callback = Callable[..., Awaitable[None]]
-USER_CALLBACKS = ("error_cb", "disconnected_cb", "reconnected_cb")
+USER_CALLBACKS = ("error_cb", "disconnected_cb", "reconnected_cb", "lame_duck_mode_cb")
 _ABANDON_TIMEOUT = 0.25
 _REFUSAL_TEXTS = ("authorization violation", "authentication", "tls required", "secure connection")
 
@@ -61,6 +62,30 @@ class _Refused(Exception):
         self.cause = cause
 
 
+class LinkSubscription:
+    """A subscription made through a ``Link``: it stays valid when the link moves to
+    another connection (``unsubscribe`` acts on whichever connection holds it now)."""
+
+    def __init__(self, link: Link, subject: str, queue: str, cb: Callback, nc: Client) -> None:
+        self.link = link
+        self.subject = subject
+        self.queue = queue
+        self.cb = cb
+        self.nc = nc
+        self.sub: Any = None
+
+    async def move_to(self, nc: Client) -> Any:
+        """Subscribe on ``nc`` too; return the old subscription, for the caller to drain."""
+        old = self.sub
+        self.sub = await nc.subscribe(self.subject, queue=self.queue, cb=self.cb)
+        self.nc = nc
+        return old
+
+    async def unsubscribe(self) -> None:
+        self.link.subscriptions.discard(self)
+        await self.sub.unsubscribe()
+
+
 class Link:
     def __init__(
         self,
@@ -75,27 +100,31 @@ class Link:
         self.requests = RequestMux(self.nc, self.watch)
         self.redact = redactor
         self.disconnected_at: float | None = None  # wall-clock time of the last loss
+        self.subscriptions: set[LinkSubscription] = set()
+        self.servers: list[str] = []
+        self.options: dict[str, Any] = {}
+        self.retiring: set[Client] = set()  # connections moved off, finishing their calls
         self._callbacks = callbacks
         self._on_reconnected = on_reconnected
         self._connecting = False
         self._closing = False
         self._last_error: BaseException | None = None
+        self._move: asyncio.Task[None] | None = None
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
 
     def describe(self, exc: BaseException) -> str:
         text = self.redact(exc)
         return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
     async def open(self, servers: list[str], options: dict[str, Any], timeout: float) -> None:
-        options = {
-            **options,
-            "error_cb": self._error,
-            "disconnected_cb": self._disconnected,
-            "reconnected_cb": self._reconnected,
-        }
+        self.servers, self.options = list(servers), dict(options)
         where = self.redact(", ".join(servers))
         self._connecting = True
         try:
-            await asyncio.wait_for(self.nc.connect(servers, **options), timeout)
+            await asyncio.wait_for(self.connect(self.nc, self.requests, servers), timeout)
         except _Refused as refused:
             await self.close(_ABANDON_TIMEOUT)
             raise AuthenticationError(self._refusal(where, refused.cause)) from None
@@ -125,19 +154,58 @@ class Link:
             "credentials: user/password, token or credentials file"
         )
 
+    async def connect(self, nc: Client, requests: RequestMux, servers: list[str]) -> None:
+        """Connect ``nc`` with this link's options; its callbacks know which connection
+        (the link's current one, or one it moved off) they speak for."""
+
+        async def disconnected() -> None:
+            await self._disconnected(nc, requests)
+
+        async def reconnected() -> None:
+            await self._reconnected(nc, requests)
+
+        async def lame_duck() -> None:
+            await self._lame_duck(nc)
+
+        await nc.connect(
+            servers,
+            **self.options,
+            error_cb=self._error,
+            disconnected_cb=disconnected,
+            reconnected_cb=reconnected,
+            lame_duck_mode_cb=lame_duck,
+        )
+
+    async def subscribe(self, subject: str, queue: str, cb: Callback) -> LinkSubscription:
+        nc = self.nc
+        handle = LinkSubscription(self, subject, queue, cb, nc)
+        handle.sub = await nc.subscribe(subject, queue=queue, cb=cb)
+        self.subscriptions.add(handle)
+        return handle
+
     async def close(self, timeout: float = 2.0) -> None:
         self._closing = True
+        self._stop_moving()
         # bounded: after a failed TLS upgrade nats-py's close waits forever for the socket
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.nc.close(), timeout)
+        for nc in [self.nc, *self.retiring]:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(nc.close(), timeout)
 
     async def drain(self) -> None:
         self._closing = True
+        self._stop_moving()
+        for nc in list(self.retiring):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(nc.close(), 2.0)
         try:
             await self.nc.drain()
         except Exception as exc:  # a dead connection cannot drain; closing is enough
             log.debug("drain failed (%s); closing", self.describe(exc))
             await self.close()
+
+    def _stop_moving(self) -> None:
+        if self._move is not None and not self._move.done():
+            self._move.cancel()
 
     # -- nats-py callbacks ------------------------------------------------------------------
 
@@ -161,20 +229,31 @@ class Link:
         if self._connecting and is_refusal(exc):
             raise _Refused(exc)  # out of nats-py's connect loop, which would retry forever
 
-    async def _disconnected(self) -> None:
+    async def _disconnected(self, nc: Client, requests: RequestMux) -> None:
+        requests.connection_lost()
+        if nc is not self.nc:  # one this link moved off: it is closed once its calls are done
+            return
         self.disconnected_at = time.time()
-        self.requests.connection_lost()
         if self._closing:
             log.debug("connection %d to NATS closed", self.index)
         else:
             log.warning("connection %d to NATS lost; reconnecting", self.index)
         await self._user("disconnected_cb")
 
-    async def _reconnected(self) -> None:
+    async def _reconnected(self, nc: Client, requests: RequestMux) -> None:
+        if nc is not self.nc:
+            return
         log.warning("connection %d to NATS is back", self.index)
-        self.requests.reset()
+        requests.reset()
         self._on_reconnected(self)
         await self._user("reconnected_cb")
+
+    async def _lame_duck(self, nc: Client) -> None:
+        if nc is self.nc and not self._closing and (self._move is None or self._move.done()):
+            from .lame_duck import move_off  # that module builds on this one
+
+            self._move = asyncio.get_running_loop().create_task(move_off(self, nc))
+        await self._user("lame_duck_mode_cb")
 
     async def _user(self, name: str, *args: Any) -> None:
         callback = self._callbacks.get(name)

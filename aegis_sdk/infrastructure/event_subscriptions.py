@@ -24,7 +24,7 @@ from ..domain.errors import AegisError, PermissionDeniedError, SerializationErro
 from ..domain.models import event_from_wire
 from ..ports.message_bus import EventHandler, Subscription
 from . import event_stream
-from .connection import Link, sync
+from .connection import Link, LinkSubscription, sync
 from .permissions import restore_case
 from .serialization import decode
 
@@ -39,7 +39,6 @@ class EventSubscription(Subscription):
     def __init__(
         self,
         link: Link,
-        js: JetStreamContext,
         pattern: str,
         handler: EventHandler,
         durable: str | None,
@@ -47,7 +46,6 @@ class EventSubscription(Subscription):
         ensure_stream: Callable[[bool], Awaitable[None]],
     ) -> None:
         self.link = link
-        self._js = js
         self.pattern = pattern
         self.durable = durable
         self._handler = handler
@@ -55,16 +53,19 @@ class EventSubscription(Subscription):
         self.deliver = event_stream.deliver_subject_for(durable) if durable else link.nc.new_inbox()
         self._config = event_stream.consumer_config(pattern, self.deliver, durable, max_ack_pending)
         self.consumer = durable or ""
-        self._sub: Any = None
+        self._sub: LinkSubscription | None = None
         self.closed = False
+
+    @property
+    def _js(self) -> JetStreamContext:
+        return self.link.nc.jetstream()  # the link's connection of the moment
 
     async def open(self) -> None:
         watch = self.link.watch
         mark = watch.mark()
         await self._create_consumer(self._config, mark)
-        nc = self.link.nc
-        self._sub = await nc.subscribe(self.deliver, queue=self.durable or "", cb=self._on_msg)
-        await sync(nc)  # the server reports a refused SUB before it answers the PING
+        self._sub = await self.link.subscribe(self.deliver, self.durable or "", self._on_msg)
+        await sync(self._sub.nc)  # the server reports a refused SUB before it answers the PING
         if watch.denied("subscribe", self.deliver, mark):
             await self.unsubscribe()
             raise PermissionDeniedError("subscribe", self.deliver, "the consumer delivers there")

@@ -26,7 +26,7 @@ from ..domain.models import Event, RPCRequest, RPCResponse
 from ..domain.subjects import rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
 from . import event_stream
-from .connection import USER_CALLBACKS, Link, sync
+from .connection import USER_CALLBACKS, Link, LinkSubscription, sync
 from .deadlines import DeadlineWatch
 from .event_publisher import EventPublisher
 from .event_subscriptions import EventSubscription
@@ -46,16 +46,15 @@ __all__ = ["NATSAdapter", "redact"]
 
 
 class _NatsSubscription(Subscription):
-    def __init__(self, sub: Any, nc: Client) -> None:
+    def __init__(self, sub: LinkSubscription) -> None:
         self._sub = sub
-        self._nc = nc
 
     async def unsubscribe(self) -> None:
         try:
             await self._sub.unsubscribe()
             # the server must know before we return: else it may still route a request
             # here, where nobody answers it any more, and the caller waits its timeout
-            await sync(self._nc)
+            await sync(self._sub.nc)
         except nats.errors.Error as exc:
             log.debug("unsubscribe: %s", exc)
 
@@ -182,6 +181,7 @@ class NATSAdapter(MessageBus):
         max_pending: int = 1000,
     ) -> Subscription:
         subject = rpc_subject(service, method)
+        link = self._pool.first()
         server = RequestServer(
             f"{service}.{method}",
             handler,
@@ -189,19 +189,18 @@ class NATSAdapter(MessageBus):
             max_pending=max_pending,
             deadlines=self._deadlines,
             tasks=self._tasks,
+            link=link,
         )
-        link = self._pool.first()
-        nc = link.nc
         mark = link.watch.mark()
-        sub = await nc.subscribe(subject, queue=service, cb=server.on_request)
+        sub = await link.subscribe(subject, service, server.on_request)
         # served once this returns: a caller on another connection must not get "no
         # responders"; and the server reports a refused SUB before it answers the PING
-        await sync(nc)
+        await sync(sub.nc)
         if link.watch.denied("subscribe", subject, mark):
             with contextlib.suppress(nats.errors.Error):
                 await sub.unsubscribe()
             raise PermissionDeniedError("subscribe", subject)
-        return _NatsSubscription(sub, nc)
+        return _NatsSubscription(sub)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -234,7 +233,6 @@ class NATSAdapter(MessageBus):
         await self._stream.ensure()
         sub = EventSubscription(
             link,
-            link.nc.jetstream(),
             pattern,
             handler,
             durable,

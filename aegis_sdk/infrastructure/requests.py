@@ -10,6 +10,7 @@ now is buffered and sent on reconnect).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from typing import Any
 
@@ -52,7 +53,13 @@ class RequestMux:
         self._waiting: dict[str, tuple[asyncio.Future[Msg], str]] = {}
         self._ids = itertools.count(1)
         self._inbox_denied = False
+        self._watch = watch
         watch.listeners.append(self._on_violation)
+
+    def close(self) -> None:
+        """Stop listening for permission violations (the connection is being retired)."""
+        with contextlib.suppress(ValueError):
+            self._watch.listeners.remove(self._on_violation)
 
     @property
     def inbox(self) -> str:

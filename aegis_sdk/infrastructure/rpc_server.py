@@ -7,11 +7,13 @@ import asyncio
 import logging
 
 import nats.errors
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from ..domain.errors import SerializationError, ValidationError
 from ..domain.models import RPCRequest, RPCResponse, request_from_wire
 from ..ports.message_bus import RequestHandler
+from .connection import Link
 from .deadlines import DeadlineWatch
 from .eager import start_eagerly
 from .serialization import Format, decode, detect_format, encode
@@ -33,6 +35,7 @@ class RequestServer:
         max_pending: int,
         deadlines: DeadlineWatch,
         tasks: set[asyncio.Task[None]],
+        link: Link,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -41,6 +44,7 @@ class RequestServer:
         self._running = asyncio.Semaphore(max_concurrency)
         self._deadlines = deadlines
         self._tasks = tasks
+        self._link = link
 
     async def on_request(self, msg: Msg) -> None:
         if not msg.reply:
@@ -52,11 +56,13 @@ class RequestServer:
             request = request_from_wire(wire)
         except (SerializationError, ValidationError) as exc:
             log.warning("rejected request on %s: %s", msg.subject, _short(exc))
-            await respond(msg, RPCResponse.failure(type(exc).__name__, _short(exc)), fmt)
+            await respond(
+                self._link, msg, RPCResponse.failure(type(exc).__name__, _short(exc)), fmt
+            )
             return
         except Exception as exc:  # a gap in validation must not cost the caller its timeout
             log.exception("rejected request on %s: unexpected %s", msg.subject, type(exc).__name__)
-            await respond(msg, RPCResponse.failure("ValidationError", _short(exc)), fmt)
+            await respond(self._link, msg, RPCResponse.failure("ValidationError", _short(exc)), fmt)
             return
         if self.admitted >= self.limit:
             overloaded = RPCResponse.failure(
@@ -64,7 +70,7 @@ class RequestServer:
                 f"{self.name} has {self.admitted} requests running or waiting, its limit; "
                 "retry later",
             )
-            await respond(msg, _answering(overloaded, request), fmt)
+            await respond(self._link, msg, _answering(overloaded, request), fmt)
             return
         self.admitted += 1
         task = start_eagerly(self._serve(msg, request, fmt))
@@ -77,7 +83,7 @@ class RequestServer:
         try:
             async with self._running:
                 response = await self._call(request)
-            await respond(msg, _answering(response, request), fmt)
+            await respond(self._link, msg, _answering(response, request), fmt)
         finally:
             self.admitted -= 1
 
@@ -104,30 +110,35 @@ def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:
     return response
 
 
-async def respond(msg: Msg, response: RPCResponse, fmt: Format) -> None:
+async def respond(link: Link, msg: Msg, response: RPCResponse, fmt: Format) -> None:
+    """Reply on the link's connection of the moment: the request may have come in on one
+    that the link has since moved off (lame duck mode)."""
     try:
         data = encode(response.to_wire(), fmt)
     except SerializationError as exc:
         failure = RPCResponse.failure("SerializationError", f"result cannot be encoded: {exc}")
         data = encode(_answering_ids(failure, response).to_wire(), fmt)
+    nc = link.nc
     try:
-        await msg.respond(data)
+        await nc.publish(msg.reply, data, headers=msg.headers)
     except nats.errors.MaxPayloadError:
         # checked before sending: the caller gets a reason instead of waiting its timeout
-        limit = getattr(getattr(msg, "_client", None), "max_payload", "its")
         failure = RPCResponse.failure(
             "PayloadTooLargeError",
-            f"the reply of {len(data)} bytes exceeds the server's max payload of {limit} bytes",
+            f"the reply of {len(data)} bytes exceeds the server's max payload of "
+            f"{nc.max_payload} bytes",
         )
-        log.warning("reply on %s too large: %d bytes, limit %s", msg.subject, len(data), limit)
-        await _send(msg, encode(_answering_ids(failure, response).to_wire(), fmt))
+        log.warning(
+            "reply on %s too large: %d bytes, limit %s", msg.subject, len(data), nc.max_payload
+        )
+        await _send(nc, msg, encode(_answering_ids(failure, response).to_wire(), fmt))
     except Exception as exc:  # a closed or reconnecting connection: the caller times out
         log.warning("could not reply on %s: %s", msg.subject, exc)
 
 
-async def _send(msg: Msg, data: bytes) -> None:
+async def _send(nc: Client, msg: Msg, data: bytes) -> None:
     try:
-        await msg.respond(data)
+        await nc.publish(msg.reply, data, headers=msg.headers)
     except Exception as exc:
         log.warning("could not reply on %s: %s", msg.subject, exc)
 
