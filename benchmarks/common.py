@@ -57,14 +57,18 @@ class Sizes:
 
 
 @contextlib.contextmanager
-def nats_target() -> Iterator[str]:
+def nats_target() -> Iterator[str | list[str]]:
     """``AEGIS_NATS_URL`` if set, else an embedded nats-server stopped on exit. The target is
-    noted when the run starts, and again at the end, when the events stream exists."""
+    noted when the run starts, and again at the end, when the events stream exists.
+
+    A comma-separated ``AEGIS_NATS_URL`` (a cluster's nodes) is given as a list, the form
+    that ``NATSAdapter.connect`` and ``nats.connect`` take."""
     external = os.environ.get("AEGIS_NATS_URL")
     if external:
         record_target(external, "external")
+        servers = [url.strip() for url in external.split(",") if url.strip()]
         try:
-            yield external
+            yield servers if len(servers) > 1 else external
         finally:
             record_target(external, "external")
         return
@@ -86,7 +90,8 @@ def nats_target() -> Iterator[str]:
 class Peer:
     """A service (SDK or raw nats-py) in its own process; see peer.py for the modes."""
 
-    def __init__(self, url: str, mode: str, **options: object) -> None:
+    def __init__(self, url: str | list[str], mode: str, **options: object) -> None:
+        url = url if isinstance(url, str) else ",".join(url)
         args = [sys.executable, str(PEER_SCRIPT), mode, url, json.dumps(options)]
         self.process = subprocess.Popen(
             args,
@@ -161,7 +166,7 @@ def _die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def peers(url: str, *specs: tuple[str, dict]) -> Iterator[list[Peer]]:
+def peers(url: str | list[str], *specs: tuple[str, dict]) -> Iterator[list[Peer]]:
     started: list[Peer] = []
     try:
         for mode, options in specs:

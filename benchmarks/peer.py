@@ -258,4 +258,5 @@ def _run(coro, loop_name: str):
 
 if __name__ == "__main__":
     options = json.loads(sys.argv[3])
-    _run(main(sys.argv[1], sys.argv[2], options), options.get("loop", "asyncio"))
+    servers = sys.argv[2].split(",") if "," in sys.argv[2] else sys.argv[2]  # a cluster's nodes
+    _run(main(sys.argv[1], servers, options), options.get("loop", "asyncio"))

@@ -16,10 +16,12 @@ is looked up through the nodes' monitoring endpoints.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import secrets
 import shutil
 import signal
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -240,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
         help="create the SDK's events stream with this many replicas before reporting ready",
     )
     args = parser.parse_args(argv)
+    if sys.platform.startswith("linux"):  # a SIGTERM, handled below, when our parent dies
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     with NatsCluster(args.size) as cluster:
         if args.events_replicas:
             create_events_stream(cluster.urls, args.events_replicas)
