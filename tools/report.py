@@ -20,6 +20,7 @@ from pathlib import Path
 from . import server_notes
 from .asv_results import REPO, Result, load, result_files
 from .bench_table import default_machine, markdown_table
+from .cluster_report import cluster_section
 from .perf_config import baseline_commit
 from .presentation import fmt_number, fmt_value, rate
 from .pythons import for_results
@@ -496,6 +497,7 @@ def render(
         event_loops_section(res),
         memory_section(res),
         serialization_section(res),
+        cluster_section(commit, machine, python),
         baseline_section(diffs, base_commit, other_server),
         recommendations(res, profile, diffs),
         environment_section(commit, machine, python),
