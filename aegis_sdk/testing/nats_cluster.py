@@ -257,8 +257,12 @@ def main(argv: list[str] | None = None) -> None:
             f"at {cluster.url}",
             flush=True,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            signal.sigwait(signals)
+        reported: set[int] = set()
+        while signal.sigtimedwait(signals, 1.0) is None:
+            for i in range(len(cluster.nodes)):
+                if not cluster.running(i) and i not in reported:  # say why, then go on
+                    reported.add(i)
+                    print(f"node {i} exited:\n{cluster.nodes[i].log_tail()}", flush=True)
 
 
 if __name__ == "__main__":

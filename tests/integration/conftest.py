@@ -14,13 +14,13 @@ from aegis_sdk import NATSAdapter, Service
 
 
 @pytest.fixture
-async def make_bus(nats_url):
+async def make_bus(nats_url, connect_options):
     """Connect extra adapters (other pool sizes or serializers); all closed at teardown."""
     made: list[NATSAdapter] = []
 
     async def make(**kwargs) -> NATSAdapter:
         adapter = NATSAdapter(**kwargs)
-        await adapter.connect(nats_url)
+        await adapter.connect(nats_url, **connect_options)
         made.append(adapter)
         return adapter
 
@@ -30,9 +30,9 @@ async def make_bus(nats_url):
 
 
 @pytest.fixture
-async def nc(nats_url):
+async def nc(nats_url, connect_options):
     """A plain nats-py client, as a program not using the SDK would have."""
-    client = await nats.connect(nats_url)
+    client = await nats.connect(nats_url, **connect_options)
     yield client
     await client.close()
 
