@@ -42,21 +42,20 @@ async def move_off(link: Link, old: Client) -> None:
             link.connect(new, requests, other_servers(link, old)), CONNECT_TIMEOUT
         )
         await requests.start()
-    except BaseException as exc:
-        requests.close()
-        await _close(new)
-        if isinstance(exc, Exception):
-            log.warning(
-                "connection %d could not move off a server in lame duck mode (%s); it "
-                "reconnects when the server closes it",
-                link.index,
-                link.describe(exc),
-            )
-            return
+    except Exception as exc:
+        log.warning(
+            "connection %d could not move off a server in lame duck mode (%s); it "
+            "reconnects when the server closes it",
+            link.index,
+            link.describe(exc),
+        )
+        await _abandon(new, requests)
+        return
+    except asyncio.CancelledError:
+        await _abandon(new, requests)
         raise
     if link.closing or link.nc is not old:
-        requests.close()
-        await _close(new)
+        await _abandon(new, requests)
         return
     old_requests = link.requests
     link.nc, link.requests = new, requests  # new calls and subscriptions go here now
@@ -115,6 +114,11 @@ async def _finish(nc: Client, requests: RequestMux) -> None:
         await asyncio.sleep(0.01)
     with contextlib.suppress(Exception):
         await asyncio.wait_for(nc.flush(), 1.0)  # acks and replies written on it
+
+
+async def _abandon(nc: Client, requests: RequestMux) -> None:
+    requests.close()
+    await _close(nc)
 
 
 async def _close(nc: Client) -> None:
