@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from .nats_server import PINNED_VERSION, NatsServer, NatsServerError, free_port
@@ -189,19 +190,35 @@ class NatsCluster:
 
         A node counts as leader only by its own word: a follower may still name a leader
         that is dead."""
+        return self._leader(lambda i: self.stream_detail(i, stream, account))
+
+    def consumer_leader(self, stream: str, consumer: str, account: str = ACCOUNT) -> int | None:
+        """The index of the node that leads a consumer (it has a Raft group of its own)."""
+
+        def detail(i: int) -> dict:
+            consumers = self.stream_detail(i, stream, account, consumers=True)
+            named = [c for c in consumers.get("consumer_detail") or [] if c["name"] == consumer]
+            return named[0] if named else {}
+
+        return self._leader(detail)
+
+    def _leader(self, detail_on: Callable[[int], dict]) -> int | None:
         for i in range(len(self.nodes)):
             if not self.running(i):
                 continue
             with contextlib.suppress(OSError, ValueError):
-                leader = (self.stream_detail(i, stream, account).get("cluster") or {}).get("leader")
-                if leader == self.node_name(i):
+                if (detail_on(i).get("cluster") or {}).get("leader") == self.node_name(i):
                     return i
         return None
 
-    def stream_detail(self, index: int, stream: str, account: str = ACCOUNT) -> dict:
+    def stream_detail(
+        self, index: int, stream: str, account: str = ACCOUNT, *, consumers: bool = False
+    ) -> dict:
         """What one node holds of ``stream`` (its replica's ``state``: messages, first and
-        last sequence, ...; its view of the ``cluster``), or {} when it holds none."""
-        jsz = self.monitor(index, f"jsz?acc={urllib.parse.quote(account)}&streams=true")
+        last sequence, ...; its view of the ``cluster``; with ``consumers``, theirs in
+        ``consumer_detail``), or {} when it holds none."""
+        what = "consumers=true" if consumers else "streams=true"
+        jsz = self.monitor(index, f"jsz?acc={urllib.parse.quote(account)}&{what}")
         for details in jsz.get("account_details") or []:
             for detail in details.get("stream_detail") or []:
                 if detail.get("name") == stream:

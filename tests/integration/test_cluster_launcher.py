@@ -70,6 +70,13 @@ async def test_nodes_are_routed_with_jetstream_and_stores_of_their_own(cluster, 
         detail = cluster.stream_detail(i, unique)
         assert detail["cluster"]["name"] == cluster.name
         assert detail["cluster"]["leader"] == cluster.node_name(leader)
+    nc = await nats.connect(cluster.urls)
+    try:
+        await nc.jetstream().add_consumer(unique, durable_name="d", ack_policy="explicit")
+    finally:
+        await nc.close()
+    assert cluster.consumer_leader(unique, "d") in range(3)
+    assert cluster.consumer_leader(unique, "missing") is None
     # a client on one node reaches a stream led by another
     follower = next(i for i in range(3) if i != leader)
     await publish(cluster.urls[follower], f"{unique}.x", 3)

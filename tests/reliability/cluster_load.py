@@ -41,11 +41,13 @@ class ClusterLoad:
     published: dict[str, Publish] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     delivered: Counter[str] = field(default_factory=Counter)
+    delivery_times: list[float] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Future] = field(default_factory=list)
 
     def on_event(self, event: Event) -> None:
         self.delivered[event.message_id] += 1
+        self.delivery_times.append(asyncio.get_running_loop().time())
 
     def start(self) -> None:
         self._tasks = [asyncio.ensure_future(self._publish()) for _ in range(PUBLISHERS)]
@@ -107,6 +109,11 @@ class ClusterLoad:
         if not around:
             return None
         return max(around)[1]
+
+    def longest_delivery_pause(self) -> float:
+        """The longest time the subscriber received nothing (publishing never stops)."""
+        times = sorted(self.delivery_times)
+        return max((b - a for a, b in zip(times, times[1:], strict=False)), default=0.0)
 
     def failed_calls(self) -> list[Call]:
         return [c for c in self.calls if c.outcome != "ok"]
