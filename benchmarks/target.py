@@ -57,7 +57,9 @@ async def raw_connect(servers: str | list[str], timeout: float = CONNECT_TIMEOUT
     """
     from nats.aio.client import Client
 
-    pool = [servers] if isinstance(servers, str) else list(servers)
+    if isinstance(servers, str):  # AEGIS_NATS_URL's form: one URL, or a cluster's, comma-separated
+        servers = servers.split(",")
+    pool = [server.strip() for server in servers if server.strip()]
     nc = Client()
     connecting = True
     failures: list[BaseException] = []

@@ -124,3 +124,16 @@ def test_a_three_node_cluster(asv_run):
     assert (recorded["cluster"], recorded["cluster_size"]) == ("bench", 3)
     assert recorded["stream_replicas"] == 3
     assert target.shape(recorded) == "3-node cluster bench, AEGIS_EVENTS at 3 replica(s)"
+
+
+def test_a_cluster_given_as_comma_separated_urls(asv_run):
+    """AEGIS_NATS_URL for a cluster lists every node: the note logs in through the list."""
+    from aegis_sdk.testing import NatsCluster
+    from aegis_sdk.testing.nats_cluster import create_events_stream
+
+    with NatsCluster(3) as cluster:
+        create_events_stream(cluster.urls, 3)
+        target.record_target(cluster.url, "external")
+    recorded = note(asv_run)
+    assert (recorded["cluster_size"], recorded["stream_replicas"]) == (3, 3)
+    assert "," in recorded["url"]
