@@ -59,11 +59,23 @@ class NatsCluster:
         if not 0 < lame_duck_grace_period < lame_duck_duration:
             raise ValueError("lame_duck_grace_period must be positive and below the duration")
         self.name = f"aegis-{secrets.token_hex(4)}"
-        self.route_ports = [free_port() for _ in range(size)]
-        self.monitor_ports = [free_port() for _ in range(size)]
-        routes = [f"nats://127.0.0.1:{port}" for port in self.route_ports]
+        self._settings = {
+            "lame_duck_duration": f"{lame_duck_duration:g}s",
+            "lame_duck_grace_period": f"{lame_duck_grace_period:g}s",
+            **(config or {}),
+        }
+        self._binary = binary
+        self._size = size
         self.nodes: list[NatsServer] = []
-        for i in range(size):
+        self._plan()
+
+    def _plan(self) -> None:
+        """Ports for every node (client, route, monitoring) and the nodes on them."""
+        self.route_ports = [free_port() for _ in range(self._size)]
+        self.monitor_ports = [free_port() for _ in range(self._size)]
+        routes = [f"nats://127.0.0.1:{port}" for port in self.route_ports]
+        self.nodes = []
+        for i in range(self._size):
             node_config = {
                 "cluster": {
                     "name": self.name,
@@ -71,12 +83,12 @@ class NatsCluster:
                     "routes": [r for j, r in enumerate(routes) if j != i],
                 },
                 "http": f"127.0.0.1:{self.monitor_ports[i]}",
-                "lame_duck_duration": f"{lame_duck_duration:g}s",
-                "lame_duck_grace_period": f"{lame_duck_grace_period:g}s",
-                **(config or {}),
+                **self._settings,
             }
             self.nodes.append(
-                NatsServer(name=self.node_name(i), config=json.dumps(node_config), binary=binary)
+                NatsServer(
+                    name=self.node_name(i), config=json.dumps(node_config), binary=self._binary
+                )
             )
 
     def node_name(self, index: int) -> str:
@@ -107,15 +119,27 @@ class NatsCluster:
     # -- whole cluster ---------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> NatsCluster:
-        """Start every node and wait until each reports JetStream healthy."""
-        try:
-            for node in self.nodes:
-                node.start(timeout)
-            self.wait_healthy(timeout=timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        """Start every node and wait until each reports JetStream healthy.
+
+        A port found free may be taken by another process before a node binds it (the node
+        then exits): the cluster is planned on fresh ports and started again, twice at most.
+        """
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                for node in self.nodes:
+                    node.start(timeout)
+                self.wait_healthy(timeout=timeout)
+                return self
+            except NatsServerError:
+                self.stop()
+                if attempts == 3:
+                    raise
+                self._plan()
+            except BaseException:
+                self.stop()
+                raise
 
     def stop(self) -> None:
         """Stop every node and remove its store."""

@@ -121,6 +121,18 @@ async def test_a_node_back_without_its_store_catches_up(cluster, unique):
     wait_for(lambda: cluster.stream_detail(node, unique).get("state", {}).get("messages") == 4)
 
 
+def test_a_port_taken_before_a_node_binds_it_is_planned_again(monkeypatch):
+    from aegis_sdk.testing import nats_cluster
+
+    with NatsServer() as squatter:
+        picks = iter([squatter.port])  # the first route port: already taken
+        real = nats_cluster.free_port
+        monkeypatch.setattr(nats_cluster, "free_port", lambda: next(picks, None) or real())
+        with NatsCluster(2) as cluster:
+            assert squatter.port not in cluster.route_ports
+            assert all(cluster.healthy(i) for i in range(2))
+
+
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError):
         NatsCluster(0)
