@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from ..domain.errors import AegisError, RemoteError, ServiceOverloadedError, ValidationError
-from ..domain.models import DEFAULT_RPC_TIMEOUT, Event, RPCRequest, RPCResponse
+from ..domain.models import DEFAULT_RPC_TIMEOUT, Event, RPCRequest, RPCResponse, events_of
 from ..domain.subjects import validate_event_pattern, validate_name
 from ..ports.message_bus import MessageBus, Subscription
 
@@ -174,7 +174,7 @@ class Service:
     async def publish_events(
         self, domain: str, event_type: str, payloads: Sequence[dict[str, Any]]
     ) -> list[Event]:
-        events = [Event(domain, event_type, p, source=self.instance_id) for p in payloads]
+        events = events_of(domain, event_type, payloads, source=self.instance_id)
         await self.bus.publish_events(events)
         return events
 

@@ -144,6 +144,37 @@ class Event(Message):
         return wire
 
 
+def events_of(domain: str, event_type: str, payloads: Any, *, source: str = "") -> list[Event]:
+    """``Event(domain, event_type, payload, source=source)`` for each payload, the names
+    validated once instead of per event."""
+    if not isinstance(payloads, list | tuple):
+        payloads = list(payloads)
+    if not payloads:
+        validate_name("event domain", domain)
+        validate_name("event type", event_type)
+        return []
+    first = Event(domain, event_type, payloads[0], source=source)
+    events = [first]
+    now = time.time
+    for payload in payloads[1:]:
+        if payload is None:
+            payload = {}
+        elif not isinstance(payload, dict):
+            raise ValidationError(f"event payload must be a dict, got {type(payload).__name__}")
+        event = object.__new__(Event)
+        event.message_id = message_id = new_id()
+        event.correlation_id = message_id
+        event.trace_id = new_id()
+        event.timestamp = now()
+        event.source = source
+        event.domain = first.domain
+        event.event_type = first.event_type
+        event.payload = payload
+        event.version = "1.0"
+        events.append(event)
+    return events
+
+
 _HEADER_FIELDS = ("message_id", "correlation_id", "trace_id", "source")
 
 

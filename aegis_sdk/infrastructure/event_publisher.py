@@ -1,5 +1,6 @@
 """Publishing events to JetStream: one at a time with retries until acknowledged, or many
-pipelined. At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once.
+as one fast-ingest batch where the stream takes them (``fast_ingest``), else pipelined.
+At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once.
 
 An attempt waits for its ack a short while, not the whole publish timeout: in a cluster a
 publish that reached a stream leader which then died is never answered, while the same
@@ -19,10 +20,10 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 
-from ..domain.errors import PayloadTooLargeError, PublishError
+from ..domain.errors import PayloadTooLargeError, PermissionDeniedError, PublishError
 from ..domain.models import Event
 from ..domain.subjects import event_subject
-from . import event_stream
+from . import event_stream, fast_ingest
 from .pool import Pool
 from .requests import CONNECTION_TROUBLE, RequestMux
 from .serialization import Format, encode
@@ -104,25 +105,80 @@ class EventPublisher:
         )
 
     async def publish_many(self, events: Sequence[Event]) -> None:
-        """Pipelined publish: up to two windows of acks outstanding, each bounded in time.
-        Events without an ack are then published one by one (``publish``'s retries);
-        those still failing raise ``PublishError`` listing them."""
+        """One fast-ingest batch where the stream takes it, else pipelined (up to two
+        windows of acks outstanding, each bounded in time). Events not known to be stored
+        then are published one by one (``publish``'s retries); those still failing raise
+        ``PublishError`` listing them."""
         if not events:
             return
-        nc = self._pool.pick().nc
+        link = self._pool.pick()
+        limit, serializer = link.nc.max_payload, self.serializer
+        subjects: dict[tuple[str, str], str] = {}
         encoded = []
         for e in events:
-            payload = encode(e.to_wire(), self.serializer)
-            headers = {"Nats-Msg-Id": e.message_id}
-            check_size(f"event {e.message_id}", payload, nc, headers)
-            encoded.append((event_subject(e.domain, e.event_type), payload, headers, e))
+            payload = encode(e.to_wire(), serializer)
+            size = len(payload) + MSG_ID_HEADER + len(e.message_id)
+            if size > limit:
+                raise PayloadTooLargeError(f"event {e.message_id}", size, limit)
+            key = (e.domain, e.event_type)
+            subject = subjects.get(key) or subjects.setdefault(key, event_subject(*key))
+            encoded.append((subject, payload, e))
         await self._stream.ensure()
+        if self._stream.fast_ingest:
+            encoded = await self._fast(encoded, events)
+        if encoded:
+            await self._pipelined(encoded, events)
+
+    async def _fast(self, encoded: list, events: Sequence[Event]) -> list:
+        """Fast-ingest batches until every event is stored; a batch cut short (a lost
+        connection, a restarted server) is followed by a new one from the first event not
+        known to be stored. Gives up after ``timeout`` without progress with
+        ``PublishError``. Returns what is left for the pipelined path when the stream does
+        not take fast batches after all."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.timeout
+        delays = itertools.chain(RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
+        while encoded and self._stream.fast_ingest:
+            link = self._pool.pick()
+            outcome = fast_ingest.Outcome(0)
+            if link.nc.is_connected:
+                frames = [(subject, payload, e.message_id) for subject, payload, e in encoded]
+                try:
+                    await self._stream.ensure()
+                    outcome = await fast_ingest.publish(link, frames, self.timeout)
+                except fast_ingest.Unsupported:
+                    self._stream.fast_ingest = False
+                except PermissionDeniedError:
+                    raise
+                except (nats.errors.Error, OSError, PublishError):
+                    pass  # the connection or the stream is in trouble: try again in time
+                if not outcome.supported:
+                    self._stream.fast_ingest = False
+                if outcome.no_stream:
+                    self._stream.invalidate()
+            if outcome.stored:
+                encoded = encoded[outcome.stored :]
+                give_up = loop.time() + self.timeout
+                continue
+            if loop.time() >= give_up:
+                rest = [e for *_, e in encoded]
+                raise PublishError(
+                    f"{len(rest)} of {len(events)} events were not acknowledged within "
+                    f"{self.timeout:g} s without progress; publishing them again with the "
+                    "same message_id is safe",
+                    rest,
+                )
+            await asyncio.sleep(min(next(delays), max(give_up - loop.time(), 0)))
+        return encoded
+
+    async def _pipelined(self, encoded: list, events: Sequence[Event]) -> None:
         outstanding: list[_Pending] = []
         failed: list[Event] = []
         for start in range(0, len(encoded), PUBLISH_WINDOW):
             window: list[_Pending] = []
-            for subject, payload, headers, event in encoded[start : start + PUBLISH_WINDOW]:
+            for subject, payload, event in encoded[start : start + PUBLISH_WINDOW]:
                 link = self._pool.pick()
+                headers = {"Nats-Msg-Id": event.message_id}
                 try:
                     token, future = await link.requests.send(subject, payload, headers)
                 except (nats.errors.Error, OSError):
@@ -172,6 +228,9 @@ class EventPublisher:
                     "publishing them again with the same message_id is safe",
                     rest,
                 ) from None
+
+
+MSG_ID_HEADER = len(b"NATS/1.0\r\nNats-Msg-Id: \r\n\r\n")  # the block, less the id
 
 
 def headers_size(headers: dict[str, str]) -> int:

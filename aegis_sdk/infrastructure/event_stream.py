@@ -17,7 +17,7 @@ NAK_DELAYS_SECONDS = (0.1, 0.5, 1.0, 2.0)
 EPHEMERAL_INACTIVE_SECONDS = 60.0
 
 
-def stream_config(replicas: int = 1) -> api.StreamConfig:
+def stream_config(replicas: int = 1, fast_ingest: bool = False) -> api.StreamConfig:
     return api.StreamConfig(
         name=STREAM_NAME,
         subjects=list(STREAM_SUBJECTS),
@@ -28,6 +28,7 @@ def stream_config(replicas: int = 1) -> api.StreamConfig:
         discard=api.DiscardPolicy.OLD,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
         num_replicas=replicas,
+        allow_batched=fast_ingest or None,
     )
 
 

@@ -2,7 +2,9 @@
 adapter, created when missing. When a publish later finds nobody storing its subject, the
 stream is checked again in the background while publishing goes on: in a cluster that
 is a stream between two leaders, whose members may not answer the check for seconds; on
-a server that lost its store it is a stream to create."""
+a server that lost its store it is a stream to create. Where the server supports
+fast-ingest batch publishing (2.14 and later), the stream allows it (``allow_batched``), and
+an existing stream is updated to allow it."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import logging
 
 import nats.errors
 import nats.js.errors
+from nats.aio.client import Client
 
 from ..domain.errors import PermissionDeniedError, PublishError
 from . import event_stream
@@ -18,6 +21,15 @@ from .permissions import restore_case
 from .pool import Pool
 
 log = logging.getLogger("aegis_sdk.nats")
+FAST_INGEST_SINCE = (2, 14)
+
+
+def serves_fast_ingest(nc: Client) -> bool:
+    version = nc.connected_server_version
+    try:
+        return (version.major, version.minor) >= FAST_INGEST_SINCE
+    except (TypeError, ValueError):  # an unparseable version: assume an old server
+        return False
 
 
 class StreamGuard:
@@ -27,6 +39,7 @@ class StreamGuard:
         self._ready: asyncio.Future[None] | None = None
         self._ok = False
         self._recheck: asyncio.Future[None] | None = None
+        self.fast_ingest = False  # the stream takes fast-ingest batches
 
     def reset(self) -> None:
         self._ready = None
@@ -66,15 +79,18 @@ class StreamGuard:
         link = self._pool.next()
         jsm = link.nc.jetstream()
         mark = link.watch.mark()
+        fast = serves_fast_ingest(link.nc)
         try:
-            await jsm.stream_info(event_stream.STREAM_NAME)
+            info = await jsm.stream_info(event_stream.STREAM_NAME)
         except nats.js.errors.NotFoundError:
             try:
-                await jsm.add_stream(event_stream.stream_config(self.replicas))
+                await jsm.add_stream(event_stream.stream_config(self.replicas, fast))
             except nats.js.errors.BadRequestError as exc:
                 # another client may have created it meanwhile; that is fine
                 if "already in use" not in str(exc):
                     raise
+            self.fast_ingest = fast
+            return
         except nats.errors.TimeoutError:
             denied = link.watch.denied_prefix("$JS.", mark)
             if denied is not None:
@@ -82,3 +98,10 @@ class StreamGuard:
                 subject = restore_case(subject, [event_stream.STREAM_NAME])
                 raise PermissionDeniedError(operation, subject, "JetStream API") from None
             raise PublishError("JetStream did not answer: is it enabled on the server?") from None
+        self.fast_ingest = bool(info.config.allow_batched)
+        if fast and not self.fast_ingest:
+            try:
+                await jsm.update_stream(info.config.evolve(allow_batched=True))
+                self.fast_ingest = True
+            except (nats.errors.Error, nats.js.errors.APIError) as exc:
+                log.info("publishing without fast-ingest batches: %s", exc)

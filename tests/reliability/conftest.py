@@ -10,13 +10,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import nats
 import pytest
-from nats.js import api
 
-from aegis_sdk import STREAM_NAME, NATSAdapter
-from aegis_sdk.infrastructure.serialization import decode
+from aegis_sdk import NATSAdapter
 from aegis_sdk.testing import NatsServer
+
+from ..stream_contents import stored_message_ids  # noqa: F401 (the fault tests import it here)
 
 
 @pytest.fixture
@@ -93,29 +92,3 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what:
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not met within {timeout} s")
         await asyncio.sleep(0.05)
-
-
-async def stored_message_ids(url: str, subject: str, **connect) -> list[str]:
-    """Every event message_id the stream holds on ``subject``, in stream order."""
-    nc = await nats.connect(url, **connect)
-    try:
-        js = nc.jetstream()
-        info = await js.stream_info(STREAM_NAME, subjects_filter=subject)
-        expected = (info.state.subjects or {}).get(subject, 0)
-        sub = await js.pull_subscribe(
-            subject,
-            stream=STREAM_NAME,
-            config=api.ConsumerConfig(
-                deliver_policy=api.DeliverPolicy.ALL,
-                ack_policy=api.AckPolicy.NONE,
-                inactive_threshold=10,
-            ),
-        )
-        ids: list[str] = []
-        while len(ids) < expected:
-            for msg in await sub.fetch(batch=1000, timeout=5):
-                ids.append(decode(msg.data)[0]["message_id"])
-        await sub.unsubscribe()
-        return ids
-    finally:
-        await nc.close()

@@ -236,3 +236,42 @@ def test_an_int_too_long_to_print_is_described_briefly():
     with pytest.raises(ValidationError) as info:
         request_from_wire({"target": "orders", "method": "list", "timeout": 10**5000})
     assert "huge int" in str(info.value)
+
+
+def test_events_of_builds_what_event_builds_with_names_checked_once():
+    from aegis_sdk.domain.models import events_of
+
+    payloads = [{"n": 1}, None, {"n": 3}]
+    before = time.time()
+    events = events_of("orders", "paid", payloads, source="svc-1")
+    assert [e.payload for e in events] == [{"n": 1}, {}, {"n": 3}]
+    reference = Event("orders", "paid", {"n": 1}, source="svc-1")
+    for event in events:
+        assert isinstance(event, Event)
+        assert set(event.to_wire()) == set(reference.to_wire())
+        assert (event.domain, event.event_type, event.source, event.version) == (
+            "orders",
+            "paid",
+            "svc-1",
+            "1.0",
+        )
+        assert event.correlation_id == event.message_id != event.trace_id
+        assert event.timestamp >= before
+    assert len({e.message_id for e in events}) == 3
+    assert events_of("orders", "paid", iter([{}]))[0].payload == {}
+    assert events_of("orders", "paid", []) == []
+
+
+@pytest.mark.parametrize(
+    ("domain", "payloads", "what"),
+    [
+        ("bad domain", [{}], "event domain"),
+        ("bad domain", [], "event domain"),
+        ("orders", [{}, ["not", "a", "dict"]], "payload"),
+    ],
+)
+def test_events_of_refuses_what_event_refuses(domain, payloads, what):
+    from aegis_sdk.domain.models import events_of
+
+    with pytest.raises(ValidationError, match=what):
+        events_of(domain, "paid", payloads)
