@@ -21,7 +21,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
 from ..domain.errors import AegisError, PermissionDeniedError, SerializationError, ValidationError
-from ..domain.models import event_from_wire
+from ..domain.models import Event, event_from_wire
 from ..ports.message_bus import EventHandler, Subscription
 from . import event_stream
 from .connection import Link, LinkSubscription, sync
@@ -30,6 +30,7 @@ from .serialization import decode
 
 log = logging.getLogger("aegis_sdk.nats")
 
+ACK_PREFIX = "$JS.ACK."  # the reply subject of every message a consumer delivers
 REBIND_SLACK_SECONDS = 2.0  # deliver from a little before the loss: clocks and in-flight acks
 REBIND_GIVE_UP_SECONDS = 60.0
 _REBIND_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
@@ -155,10 +156,11 @@ class EventSubscription(Subscription):
 
 async def deliver_event(msg: Msg, handler: EventHandler) -> None:
     """Decode, hand to ``handler``, then ack; nak with a delay if it fails; term an event
-    that cannot be decoded or that failed ``MAX_DELIVER`` times."""
-    try:
-        meta = msg.metadata
-    except nats.errors.NotJSMessageError:
+    that cannot be decoded or that failed ``MAX_DELIVER`` times. The delivery metadata
+    (sequences, delivery count) is parsed only when an event fails: on the path every
+    event takes, the ack subject is enough."""
+    reply = msg.reply
+    if not reply or not reply.startswith(ACK_PREFIX):
         log.warning("ignored a non-JetStream message on %s", msg.subject)
         return
     try:
@@ -167,7 +169,7 @@ async def deliver_event(msg: Msg, handler: EventHandler) -> None:
     except (SerializationError, ValidationError) as exc:
         log.error(
             "rejected event at stream sequence %s on %s: %s",
-            meta.sequence.stream,
+            _stream_sequence(msg),
             msg.subject,
             exc,
         )
@@ -176,27 +178,42 @@ async def deliver_event(msg: Msg, handler: EventHandler) -> None:
     try:
         await handler(event)
     except Exception as exc:
-        if meta.num_delivered >= event_stream.MAX_DELIVER:
-            log.error(
-                "dropped event %s (stream sequence %s) after %d failed deliveries: %s: %s",
-                event.message_id,
-                meta.sequence.stream,
-                meta.num_delivered,
-                type(exc).__name__,
-                exc,
-            )
-            await _settle(msg.term())
-        else:
-            log.warning(
-                "event %s failed on delivery %d (%s: %s); redelivering",
-                event.message_id,
-                meta.num_delivered,
-                type(exc).__name__,
-                exc,
-            )
-            await _settle(msg.nak(delay=event_stream.nak_delay(meta.num_delivered)))
+        await _failed(msg, event, exc)
         return
-    await _settle(msg.ack())
+    try:
+        await msg.ack()
+    except nats.errors.Error as exc:
+        log.warning("could not acknowledge an event: %s", exc)
+
+
+async def _failed(msg: Msg, event: Event, exc: Exception) -> None:
+    meta = msg.metadata
+    if meta.num_delivered >= event_stream.MAX_DELIVER:
+        log.error(
+            "dropped event %s (stream sequence %s) after %d failed deliveries: %s: %s",
+            event.message_id,
+            meta.sequence.stream,
+            meta.num_delivered,
+            type(exc).__name__,
+            exc,
+        )
+        await _settle(msg.term())
+    else:
+        log.warning(
+            "event %s failed on delivery %d (%s: %s); redelivering",
+            event.message_id,
+            meta.num_delivered,
+            type(exc).__name__,
+            exc,
+        )
+        await _settle(msg.nak(delay=event_stream.nak_delay(meta.num_delivered)))
+
+
+def _stream_sequence(msg: Msg) -> object:
+    try:
+        return msg.metadata.sequence.stream
+    except (nats.errors.Error, ValueError, IndexError):
+        return "?"
 
 
 async def _settle(ack: Any) -> None:
