@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ValidationError
-from .subjects import validate_name
+from .subjects import is_name, validate_name
 
 DEFAULT_RPC_TIMEOUT = 5.0
 
@@ -236,8 +236,65 @@ def _header_from_wire(wire: Any, kind: str) -> dict[str, Any]:
     return header
 
 
+_MAX_FAST_INT = 2**53  # ints up to this compare and convert exactly; larger take the slow path
+
+
+def _plain_number(value: Any) -> bool:
+    """A finite float, or an int that is surely finite as a float (never a bool)."""
+    kind = type(value)
+    if kind is float:
+        return -math.inf < value < math.inf
+    return kind is int and -_MAX_FAST_INT <= value <= _MAX_FAST_INT
+
+
+def _plain_header(wire: dict[str, Any]) -> bool:
+    """Every header field absent or of its type: what the SDK itself sends."""
+    for name in _HEADER_FIELDS:
+        value = wire.get(name)
+        if value is not None and type(value) is not str:
+            return False
+    ts = wire.get("timestamp")
+    return ts is None or _plain_number(ts)
+
+
+def _fill_header(message: Message, wire: dict[str, Any]) -> None:
+    message.message_id = message_id = wire.get("message_id") or new_id()
+    message.correlation_id = wire.get("correlation_id") or message_id
+    message.trace_id = wire.get("trace_id") or new_id()
+    ts = wire.get("timestamp")
+    message.timestamp = time.time() if ts is None else float(ts)
+    message.source = wire.get("source") or ""
+
+
 def request_from_wire(wire: Any) -> RPCRequest:
-    """Build a request from a decoded envelope; ``ValidationError`` names what is wrong."""
+    """Build a request from a decoded envelope; ``ValidationError`` names what is wrong.
+
+    A well-formed envelope (every field of its type) takes a direct path; anything else
+    goes through the field-by-field checks that say what is wrong.
+    """
+    if type(wire) is dict:
+        target, method = wire.get("target"), wire.get("method")
+        params = wire.get("params", {})
+        timeout = wire.get("timeout", DEFAULT_RPC_TIMEOUT)
+        if (
+            type(target) is str
+            and type(method) is str
+            and is_name(target)
+            and is_name(method)
+            and type(params) is dict
+            and _plain_number(timeout)
+            and timeout > 0
+            and _plain_header(wire)
+        ):
+            request = object.__new__(RPCRequest)
+            _fill_header(request, wire)
+            request.target, request.method = target, method
+            request.params, request.timeout = params, timeout
+            return request
+    return _checked_request(wire)
+
+
+def _checked_request(wire: Any) -> RPCRequest:
     header = _header_from_wire(wire, "RPC request")
     timeout = wire.get("timeout", DEFAULT_RPC_TIMEOUT)
     return RPCRequest(
@@ -250,6 +307,16 @@ def request_from_wire(wire: Any) -> RPCRequest:
 
 
 def response_from_wire(wire: Any) -> RPCResponse:
+    """Build a reply from a decoded envelope (a direct path for a well-formed success)."""
+    if type(wire) is dict and wire.get("success") is True and _plain_header(wire):
+        response = object.__new__(RPCResponse)
+        _fill_header(response, wire)
+        response.success, response.result, response.error = True, wire.get("result"), None
+        return response
+    return _checked_response(wire)
+
+
+def _checked_response(wire: Any) -> RPCResponse:
     header = _header_from_wire(wire, "RPC response")
     success = _field(wire, "success", bool, "RPC response")
     error = wire.get("error")

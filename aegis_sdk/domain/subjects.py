@@ -17,7 +17,7 @@ def validate_name(kind: str, value: object) -> str:
     """Return ``value`` if it is one subject token: letters, digits, ``_`` or ``-``."""
     if not isinstance(value, str):
         raise ValidationError(f"{kind} must be a string, got {type(value).__name__}")
-    if not _is_name(value):
+    if not is_name(value):
         raise ValidationError(
             f"{kind} {value!r} is invalid: use 1-128 letters, digits, '_' or '-' "
             "(no dots, spaces or wildcards)"
@@ -26,7 +26,8 @@ def validate_name(kind: str, value: object) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_name(value: str) -> bool:
+def is_name(value: str) -> bool:
+    """One subject token (callers check that ``value`` is a str)."""
     return _NAME.fullmatch(value) is not None
 
 

@@ -64,20 +64,23 @@ class _Refused(Exception):
 
 class LinkSubscription:
     """A subscription made through a ``Link``: it stays valid when the link moves to
-    another connection (``unsubscribe`` acts on whichever connection holds it now)."""
+    another connection (``unsubscribe`` acts on whichever connection holds it now).
+    Messages go to ``cb`` (nats-py's queue and task) or to a ``Dispatch``."""
 
-    def __init__(self, link: Link, subject: str, queue: str, cb: Callback, nc: Client) -> None:
+    def __init__(
+        self, link: Link, subject: str, queue: str, delivery: dict[str, Any], nc: Client
+    ) -> None:
         self.link = link
         self.subject = subject
         self.queue = queue
-        self.cb = cb
+        self.delivery = delivery  # {"cb": ...} or {"future": Dispatch(...)}
         self.nc = nc
         self.sub: Any = None
 
     async def move_to(self, nc: Client) -> Any:
         """Subscribe on ``nc`` too; return the old subscription, for the caller to drain."""
         old = self.sub
-        self.sub = await nc.subscribe(self.subject, queue=self.queue, cb=self.cb)
+        self.sub = await nc.subscribe(self.subject, queue=self.queue, **self.delivery)
         self.nc = nc
         return old
 
@@ -176,16 +179,20 @@ class Link:
             lame_duck_mode_cb=lame_duck,
         )
 
-    async def subscribe(self, subject: str, queue: str, cb: Callback) -> LinkSubscription:
+    async def subscribe(
+        self, subject: str, queue: str, cb: Callback | None = None, *, dispatch: Any = None
+    ) -> LinkSubscription:
         nc = self.nc
-        handle = LinkSubscription(self, subject, queue, cb, nc)
-        handle.sub = await nc.subscribe(subject, queue=queue, cb=cb)
+        delivery = {"cb": cb} if dispatch is None else {"future": dispatch}
+        handle = LinkSubscription(self, subject, queue, delivery, nc)
+        handle.sub = await nc.subscribe(subject, queue=queue, **delivery)
         self.subscriptions.add(handle)
         return handle
 
     async def close(self, timeout: float = 2.0) -> None:
         self._closing = True
         self._stop_moving()
+        self.requests.close()
         # bounded: after a failed TLS upgrade nats-py's close waits forever for the socket
         for nc in [self.nc, *self.retiring]:
             with contextlib.suppress(Exception):
@@ -194,6 +201,7 @@ class Link:
     async def drain(self) -> None:
         self._closing = True
         self._stop_moving()
+        self.requests.close()
         for nc in list(self.retiring):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(nc.close(), 2.0)

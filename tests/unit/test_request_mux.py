@@ -24,20 +24,24 @@ class FakeMsg:
 
 @dataclass
 class FakeClient:
+    """Publishes through ``publish`` (as the SDK does while not connected); delivers
+    replies through the subscription's dispatcher, as nats-py's reader does."""
+
     published: list[tuple[str, bytes, str, Any]] = field(default_factory=list)
     subscriptions: dict[str, Any] = field(default_factory=dict)
+    is_connected: bool = False
 
     def new_inbox(self) -> str:
         return "_INBOX.fake"
 
-    async def subscribe(self, subject, cb):
-        self.subscriptions[subject] = cb
+    async def subscribe(self, subject, future):
+        self.subscriptions[subject] = future
 
     async def publish(self, subject, payload, reply="", headers=None):
         self.published.append((subject, payload, reply, headers))
 
     async def reply_to(self, index: int, **msg: Any) -> None:
-        await self.subscriptions["_INBOX.fake.*"](FakeMsg(self.published[index][2], **msg))
+        self.subscriptions["_INBOX.fake.*"].set_result(FakeMsg(self.published[index][2], **msg))
 
 
 @pytest.fixture
