@@ -149,12 +149,12 @@ class Service:
         timeout: float | None = None,
     ) -> Any:
         """Call ``target.method``; return its result or raise ``RemoteError`` and friends."""
-        request = RPCRequest(
+        request = RPCRequest.call(
             target,
             method,
             params or {},
             DEFAULT_RPC_TIMEOUT if timeout is None else timeout,
-            source=self.instance_id,
+            self.instance_id,
         )
         response = await self.bus.call_rpc(request)
         if response.success:
@@ -195,14 +195,7 @@ class Service:
             except Exception as exc:
                 log.exception("%s.%s raised", self.name, request.method)
                 return RPCResponse.failure(type(exc).__name__, str(exc), source=self.instance_id)
-            return RPCResponse(
-                True,
-                result,
-                None,
-                correlation_id=request.correlation_id,
-                trace_id=request.trace_id,
-                source=self.instance_id,
-            )
+            return RPCResponse.answer(result, request, self.instance_id)
 
         return handle
 

@@ -88,6 +88,32 @@ class RPCRequest(Message):
                 f"timeout must be a positive number of seconds, got {_brief(self.timeout)}"
             )
 
+    @classmethod
+    def call(
+        cls, target: str, method: str, params: dict[str, Any], timeout: float, source: str
+    ) -> RPCRequest:
+        """A new request, as ``RPCRequest(target, method, params, timeout, source=source)``
+        builds it, checked on a direct path when every argument is plainly right."""
+        if (
+            type(target) is str
+            and type(method) is str
+            and type(params) is dict
+            and type(source) is str
+            and is_name(target)
+            and is_name(method)
+            and _plain_number(timeout)
+            and timeout > 0
+        ):
+            request = object.__new__(cls)
+            request.message_id = request.correlation_id = new_id()
+            request.trace_id = new_id()
+            request.timestamp = time.time()
+            request.source = source
+            request.target, request.method = target, method
+            request.params, request.timeout = params, timeout
+            return request
+        return cls(target, method, params, timeout, source=source)
+
     def to_wire(self) -> dict[str, Any]:
         wire = self._header()
         wire["target"] = self.target
@@ -109,6 +135,19 @@ class RPCResponse(Message):
         wire["result"] = self.result
         wire["error"] = self.error
         return wire
+
+    @classmethod
+    def answer(cls, result: Any, request: RPCRequest, source: str) -> RPCResponse:
+        """A success answering ``request``: what ``RPCResponse(True, result, None,
+        correlation_id=..., trace_id=..., source=source)`` builds, without its checks."""
+        response = object.__new__(cls)
+        response.message_id = new_id()
+        response.correlation_id = request.correlation_id
+        response.trace_id = request.trace_id
+        response.timestamp = time.time()
+        response.source = source
+        response.success, response.result, response.error = True, result, None
+        return response
 
     @classmethod
     def failure(cls, error_type: str, message: str, **header: Any) -> RPCResponse:

@@ -91,26 +91,23 @@ class RequestServer:
     async def _serve(self, msg: Msg, request: RPCRequest, fmt: Format) -> None:
         try:
             async with self._running:
-                response = await self._call(request)
+                try:
+                    response = await self.handler(request)
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is None or not self._deadlines.release(task):
+                        raise
+                    task.uncancel()
+                    response = RPCResponse.failure(
+                        "RPCTimeoutError",
+                        f"{self.name} did not finish within {request.timeout:g} s",
+                    )
+                except Exception as exc:  # the application layer should not raise
+                    log.exception("handler of %s failed", self.name)
+                    response = RPCResponse.failure(type(exc).__name__, str(exc))
             await respond(self._link, msg, _answering(response, request), fmt)
         finally:
             self.admitted -= 1
-
-    async def _call(self, request: RPCRequest) -> RPCResponse:
-        try:
-            return await self.handler(request)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or not self._deadlines.release(task):
-                raise
-            task.uncancel()
-            return RPCResponse.failure(
-                "RPCTimeoutError",
-                f"{self.name} did not finish within {request.timeout:g} s",
-            )
-        except Exception as exc:  # the application layer should not raise; never crash anyway
-            log.exception("handler of %s failed", self.name)
-            return RPCResponse.failure(type(exc).__name__, str(exc))
 
 
 def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:

@@ -275,3 +275,47 @@ def test_events_of_refuses_what_event_refuses(domain, payloads, what):
 
     with pytest.raises(ValidationError, match=what):
         events_of(domain, "paid", payloads)
+
+
+@pytest.mark.parametrize(
+    ("target", "method", "params", "timeout"),
+    [
+        ("svc", "get", {"id": 1}, 5.0),
+        ("svc", "get", {}, 2),
+        ("bad name", "get", {}, 5.0),
+        ("svc", "get", ["not", "a", "dict"], 5.0),
+        ("svc", "get", {}, 0),
+        ("svc", "get", {}, float("nan")),
+        ("svc", "get", {}, True),
+        ("svc", "get", {}, 10**400),
+    ],
+)
+def test_a_call_builds_or_refuses_what_the_constructor_does(target, method, params, timeout):
+    try:
+        expected = RPCRequest(target, method, params, timeout, source="c-1")
+    except ValidationError as exc:
+        with pytest.raises(ValidationError, match=str(exc).split(":")[0]):
+            RPCRequest.call(target, method, params, timeout, "c-1")
+        return
+    built = RPCRequest.call(target, method, params, timeout, "c-1")
+    assert isinstance(built, RPCRequest)
+    same = ("target", "method", "params", "timeout", "source")
+    assert [getattr(built, f) for f in same] == [getattr(expected, f) for f in same]
+    assert built.correlation_id == built.message_id != built.trace_id
+    assert set(built.to_wire()) == set(expected.to_wire())
+
+
+def test_an_answer_carries_the_request_ids():
+    request = RPCRequest("svc", "get", {}, 5.0, source="c-1", trace_id="t-1")
+    answer = RPCResponse.answer({"ok": 1}, request, "svc-1")
+    expected = RPCResponse(
+        True, {"ok": 1}, None, correlation_id=request.correlation_id, trace_id="t-1", source="svc-1"
+    )
+    assert answer.to_wire().keys() == expected.to_wire().keys()
+    assert (answer.success, answer.result, answer.error) == (True, {"ok": 1}, None)
+    assert (answer.correlation_id, answer.trace_id, answer.source) == (
+        request.correlation_id,
+        "t-1",
+        "svc-1",
+    )
+    assert answer.message_id not in (request.message_id, expected.message_id)
