@@ -1,6 +1,6 @@
 """How noisy is each benchmark here? Run the suite N times on one commit and tabulate spread.
 
-    python -m tools.noise [--runs 5] [--commit REV] [--markdown FILE] [--reuse]
+    python -m tools.noise [--runs 5] [--commit REV] [--python X.Y] [--markdown FILE] [--reuse]
 
 Each run is a full `asv run` under its own machine name (noise-1 .. noise-N), so results
 never mix with real ones. The table gives per benchmark the median, min, max, max/min and
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,24 +21,34 @@ from pathlib import Path
 from .asv_results import REPO, load
 from .bench_table import markdown_table
 from .presentation import fmt_number
-from .pythons import running
+from .pythons import link_dir, running
 from .repo import commit_hash
 
 
-def run_suite(machine: str, commit: str) -> float:
+def run_suite(machine: str, commit: str, python: str) -> float:
     asv = [sys.executable, "-m", "asv"]
     subprocess.run(
         [*asv, "machine", "--yes", "--machine", machine], cwd=REPO, capture_output=True, check=False
     )
+    env = dict(
+        os.environ,
+        AEGIS_ASV_MACHINE=machine,
+        PATH=f"{link_dir(python)}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     t0 = time.perf_counter()
-    subprocess.run([*asv, "run", "--machine", machine, f"{commit}^!"], cwd=REPO, check=False)
+    subprocess.run(
+        [*asv, "run", "--machine", machine, "-E", f"virtualenv:{python}", f"{commit}^!"],
+        cwd=REPO,
+        env=env,
+        check=False,
+    )
     return time.perf_counter() - t0
 
 
-def collect(commit: str, machines: list[str]) -> dict[str, tuple[str, list[float]]]:
+def collect(commit: str, machines: list[str], python: str) -> dict[str, tuple[str, list[float]]]:
     series: dict[str, tuple[str, list[float]]] = {}
     for machine in machines:
-        for r in load(machine, commit, python=running()):  # asv's default Python
+        for r in load(machine, commit, python=python):
             if r.value is not None:
                 series.setdefault(r.label, (r.unit, []))[1].append(r.value)
     return series
@@ -69,17 +80,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--commit", default="HEAD")
+    parser.add_argument("--python", default=None, help="X.Y (default: the one running this)")
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="max/min per benchmark")
     parser.add_argument("--reuse", action="store_true", help="only tabulate existing runs")
     args = parser.parse_args(argv)
     commit = commit_hash(args.commit)
+    python = args.python or running()
     machines = [f"noise-{i + 1}" for i in range(args.runs)]
     if not args.reuse:
         for machine in machines:
-            seconds = run_suite(machine, commit)
+            seconds = run_suite(machine, commit, python)
             print(f"{machine}: whole suite in {seconds:.0f} s", file=sys.stderr)
-    series = collect(commit, machines)
+    series = collect(commit, machines, python)
     table = markdown_table(
         ["benchmark [parameters]", "unit", "median", "min", "max", "max/min", "CV", "runs"],
         spread(series),
