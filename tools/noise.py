@@ -20,9 +20,9 @@ from pathlib import Path
 
 from .asv_results import REPO, load
 from .bench_table import markdown_table
-from .presentation import fmt_number
 from .pythons import link_dir, running
 from .repo import commit_hash
+from .targets import fmt_in
 
 
 def run_suite(machine: str, commit: str, python: str) -> float:
@@ -65,9 +65,9 @@ def spread(series: dict[str, tuple[str, list[float]]]) -> list[list[str]]:
             [
                 label,
                 unit,
-                fmt_number(statistics.median(values)),
-                fmt_number(lo),
-                fmt_number(hi),
+                fmt_in(statistics.median(values), unit),
+                fmt_in(lo, unit),
+                fmt_in(hi, unit),
                 f"{ratio:.3f}" if lo > 0 else "n/a",
                 f"{cv:.1%}",
                 str(len(values)),
