@@ -1,6 +1,7 @@
 """How noisy is each benchmark here? Run the suite N times on one commit and tabulate spread.
 
-    python -m tools.noise [--runs 5] [--commit REV] [--python X.Y] [--markdown FILE] [--reuse]
+    python -m tools.noise [--runs 5] [--commit REV] [--python X.Y] [--bench REGEX]
+                          [--markdown FILE] [--json FILE] [--reuse]
 
 Each run is a full `asv run` under its own machine name (noise-1 .. noise-N), so results
 never mix with real ones. The table gives per benchmark the median, min, max, max/min and
@@ -25,7 +26,7 @@ from .repo import commit_hash
 from .targets import fmt_in
 
 
-def run_suite(machine: str, commit: str, python: str) -> float:
+def run_suite(machine: str, commit: str, python: str, bench: str | None = None) -> float:
     asv = [sys.executable, "-m", "asv"]
     subprocess.run(
         [*asv, "machine", "--yes", "--machine", machine], cwd=REPO, capture_output=True, check=False
@@ -37,7 +38,16 @@ def run_suite(machine: str, commit: str, python: str) -> float:
     )
     t0 = time.perf_counter()
     subprocess.run(
-        [*asv, "run", "--machine", machine, "-E", f"virtualenv:{python}", f"{commit}^!"],
+        [
+            *asv,
+            "run",
+            "--machine",
+            machine,
+            "-E",
+            f"virtualenv:{python}",
+            *(["--bench", bench] if bench else []),
+            f"{commit}^!",
+        ],
         cwd=REPO,
         env=env,
         check=False,
@@ -81,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--python", default=None, help="X.Y (default: the one running this)")
+    parser.add_argument("--bench", default=None, help="only benchmarks matching this regex")
     parser.add_argument("--markdown", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="max/min per benchmark")
     parser.add_argument("--reuse", action="store_true", help="only tabulate existing runs")
@@ -90,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     machines = [f"noise-{i + 1}" for i in range(args.runs)]
     if not args.reuse:
         for machine in machines:
-            seconds = run_suite(machine, commit, python)
+            seconds = run_suite(machine, commit, python, args.bench)
             print(f"{machine}: whole suite in {seconds:.0f} s", file=sys.stderr)
     series = collect(commit, machines, python)
     table = markdown_table(
