@@ -106,7 +106,8 @@ def _summary(runs: list[Probe], name: str) -> dict[str, float]:
 
 async def _max_sustainable(probe, start: float, main: str) -> tuple[float, list[Probe]]:
     """The highest offered rate that ``Probe.sustained``: step by SEARCH_STEP until the
-    edge is between a passing and a failing rate, then bisect (geometric)."""
+    edge is between a passing and a failing rate, then bisect (geometric). NaN when none of
+    the ten rates from start down is sustained: asv shows n/a, the levels' figures stay."""
     _, _, seconds = _sizes()
     probes: list[Probe] = []
 
@@ -132,8 +133,8 @@ async def _max_sustainable(probe, start: float, main: str) -> tuple[float, list[
             if passing:
                 break
             rate /= SEARCH_STEP
-    if not passing:
-        raise RuntimeError(f"no offered rate down to {rate:.0f}/s was sustained")
+    if not passing:  # e.g. a replicated stream whose p99 is over the limit at any rate
+        return math.nan, probes
     for _ in range(SEARCH_BISECTIONS):
         middle = math.sqrt(passing * failing)
         if await ok(middle):
@@ -156,7 +157,8 @@ def _artifact(
             for name, h in pooled.items()
         }
     points = [p.point(main) for p in probes]
-    return {"main": main, "levels": levels, "probes": points, "max_rate": max_rate}
+    best = None if math.isnan(max_rate) else max_rate
+    return {"main": main, "levels": levels, "probes": points, "max_rate": best}
 
 
 # -- RPC --------------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""The search for the maximum sustainable rate: steps to the edge, bisects, and reports
+n/a (NaN) instead of failing the whole area when no rate is sustained."""
+
+import asyncio
+import math
+
+from benchmarks import hdr, open_loop
+
+
+def probe_sustained_below(edge: float):
+    async def probe(rate: float, seconds: float) -> open_loop.Probe:
+        latency = 0.001 if rate <= edge else 0.050  # 1 ms under the edge, 50 ms over it
+        histogram = hdr.histogram([latency] * 200)
+        return open_loop.Probe(rate, rate, 0, {"main": histogram})
+
+    return probe
+
+
+def search(edge: float, start: float):
+    return asyncio.run(open_loop._max_sustainable(probe_sustained_below(edge), start, "main"))
+
+
+def test_search_finds_the_edge_within_its_resolution():
+    best, probes = search(edge=7000, start=9000)
+    assert 7000 / 1.25**0.5 <= best <= 7000  # three geometric bisections of one 1.25 step
+    assert all(p.sustained("main") == (p.rate <= 7000) for p in probes)
+
+
+def test_search_steps_up_when_the_start_is_sustained():
+    best, _ = search(edge=20000, start=9000)
+    assert 20000 / 1.25**0.5 <= best <= 20000
+
+
+def test_no_sustained_rate_is_nan_not_an_error():
+    best, probes = search(edge=0, start=9000)
+    assert math.isnan(best)
+    assert len(probes) == 10 and not any(p.sustained("main") for p in probes)
+    artifact = open_loop._artifact({}, probes, "main", best)
+    assert artifact["max_rate"] is None and len(artifact["probes"]) == 10
