@@ -533,8 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pictures",
         type=Path,
-        default=None,
-        help="where the latency pictures go (default: a latency/ folder beside the output)",
+        default=REPO / "docs" / "latency",
+        help="where the latency pictures go (default: docs/latency/)",
     )
     args = parser.parse_args(argv)
     commit = commit_hash(args.commit)
@@ -543,9 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         python = args.python or for_results(machine, commit)
     except LookupError as exc:
         raise SystemExit(f"{exc}: run ./dev bench") from None
-    pictures = draw_pictures(
-        commit, machine, python, args.pictures or args.output.parent / "latency"
-    )
+    pictures = draw_pictures(commit, machine, python, args.pictures)
     links = [
         (path.stem, os.path.relpath(path, args.output.parent).replace(os.sep, "/"))
         for path in pictures
