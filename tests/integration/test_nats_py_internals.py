@@ -1,0 +1,73 @@
+"""The two nats-py internals the SDK's hot paths lean on, checked on their own against a real
+server: ``subscribe(future=...)`` handing every message to ``set_result``
+(``infrastructure/dispatch.py``) and frames handed to ``Client._send_command``
+(``infrastructure/wire.py``). A nats-py release that changes either fails here by name."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+
+from aegis_sdk.infrastructure import wire
+from aegis_sdk.infrastructure.dispatch import Dispatch
+
+
+async def received(messages: list, count: int) -> list:
+    for _ in range(200):
+        if len(messages) >= count:
+            break
+        await asyncio.sleep(0.01)
+    return messages
+
+
+async def test_subscribe_future_hands_over_every_message_in_order(nc, unique):
+    got: list = []
+    sub = await nc.subscribe(f"{unique}.dispatch", future=Dispatch(got.append))
+    for i in range(100):
+        await nc.publish(f"{unique}.dispatch", str(i).encode())
+    await nc.flush()
+    await received(got, 100)
+    assert [m.data for m in got] == [str(i).encode() for i in range(100)]
+    await sub.unsubscribe()
+
+
+async def test_a_failing_handler_is_logged_and_the_next_messages_still_arrive(nc, unique, caplog):
+    got: list = []
+
+    def handle(msg):
+        if msg.data == b"2":
+            raise ValueError("handler failed")
+        got.append(msg.data)
+
+    await nc.subscribe(f"{unique}.failing", future=Dispatch(handle))
+    with caplog.at_level(logging.ERROR, logger="aegis_sdk.nats"):
+        for i in range(5):
+            await nc.publish(f"{unique}.failing", str(i).encode())
+        await nc.flush()
+        await received(got, 4)
+    assert got == [b"0", b"1", b"3", b"4"]
+    assert any("handling a message" in r.getMessage() for r in caplog.records)
+    assert nc.is_connected
+
+
+async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_options, unique):
+    receiver = await nats.connect(nats_url, **connect_options)
+    try:
+        sub = await receiver.subscribe(f"{unique}.wire")
+        await receiver.flush()
+        before = nc.stats["out_msgs"]
+        frames = wire.pub_frame(f"{unique}.wire", "", b"one") + wire.hpub_frame(
+            f"{unique}.wire", f"{unique}.reply", b"two", "id-2"
+        )
+        assert wire.ready(nc)
+        await wire.send(nc, frames, messages=2)
+        first = await sub.next_msg(timeout=2)
+        second = await sub.next_msg(timeout=2)
+    finally:
+        await receiver.close()
+    assert (first.data, first.reply, first.headers) == (b"one", "", None)
+    assert (second.data, second.reply) == (b"two", f"{unique}.reply")
+    assert second.headers == {"Nats-Msg-Id": "id-2"}
+    assert nc.stats["out_msgs"] == before + 2
