@@ -91,6 +91,16 @@ async def new_leader(cluster: NatsCluster, old: int | None, timeout: float = 30.
     raise AssertionError(f"no new leader of {STREAM_NAME} within {timeout} s")
 
 
+async def traffic_and_a_follower(cluster: NatsCluster, adapters, unique: str):
+    """Traffic running; the stream's leader, another node, and whether that node leads the
+    durable's consumer."""
+    load = await start_traffic(cluster, adapters, unique)
+    await asyncio.sleep(1.0)
+    leader = await new_leader(cluster, None)
+    node = next(i for i in range(len(cluster.nodes)) if i != leader)
+    return load, leader, node, cluster.consumer_leader(STREAM_NAME, f"{unique}-d") == node
+
+
 def rpc_failed_later(load: ClusterLoad, moment: float) -> list:
     """Failed calls that began after the calls in flight at ``moment`` (and the service's
     own reconnect) were over: RPC must work through the other nodes by then."""
@@ -169,11 +179,7 @@ async def test_rolling_restart_in_lame_duck_mode(cluster, adapters, figures, uni
 
 async def test_follower_sigkilled(cluster, adapters, figures, unique):
     loop = asyncio.get_running_loop()
-    load = await start_traffic(cluster, adapters, unique)
-    await asyncio.sleep(1.0)
-    leader = await new_leader(cluster, None)
-    follower = next(i for i in range(len(cluster.nodes)) if i != leader)
-    led_consumer = cluster.consumer_leader(STREAM_NAME, f"{unique}-d") == follower
+    load, leader, follower, led_consumer = await traffic_and_a_follower(cluster, adapters, unique)
 
     killed_at = loop.time()
     cluster.kill(follower)
@@ -198,11 +204,7 @@ async def test_follower_sigkilled(cluster, adapters, figures, unique):
 
 async def test_node_back_without_its_store(cluster, adapters, figures, unique):
     loop = asyncio.get_running_loop()
-    load = await start_traffic(cluster, adapters, unique)
-    await asyncio.sleep(1.0)
-    leader = await new_leader(cluster, None)
-    node = next(i for i in range(len(cluster.nodes)) if i != leader)
-    led_consumer = cluster.consumer_leader(STREAM_NAME, f"{unique}-d") == node
+    load, leader, node, led_consumer = await traffic_and_a_follower(cluster, adapters, unique)
 
     killed_at = loop.time()
     cluster.kill(node)
