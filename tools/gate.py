@@ -9,8 +9,10 @@ both alike. Each metric is judged on the per-round ratios head/base: a minimum e
 their median (5% for medians, CPU and throughput; 20% for tails, p99) and a sign test
 against noise. Measurements with a marginal result (a change between 0.6 and 1.6 times the
 minimum effect, or a larger one the sign test does not confirm) are taken again, with
-fresh processes, and judged on all rounds. A throughput drop counts exactly as a latency
-rise: every gate metric is lower-is-better.
+fresh processes: a change counts only when all rounds together and the fresh rounds on
+their own both show it, because one pair of worker processes can sit a few percent apart
+for its whole life. A throughput drop counts exactly as a latency rise: every gate metric
+is lower-is-better.
 
 Exit status: 0 no regression, 1 regression, 2 the gate could not run.
 """
@@ -137,6 +139,7 @@ class Judgement:
     metric: str
     base: list[float]
     head: list[float]
+    fresh: Judgement | None = None  # the re-measured rounds on their own, if any
 
     @property
     def min_effect(self) -> float:
@@ -161,10 +164,14 @@ class Judgement:
     @property
     def verdict(self) -> str:
         if self.ratio > 1 + self.min_effect and self._p(worse=True) <= ALPHA:
-            return "regression"
-        if self.ratio < 1 - self.min_effect and self._p(worse=False) <= ALPHA:
-            return "improvement"
-        return "no change"
+            verdict = "regression"
+        elif self.ratio < 1 - self.min_effect and self._p(worse=False) <= ALPHA:
+            verdict = "improvement"
+        else:
+            return "no change"
+        if self.fresh is not None and self.fresh.verdict != verdict:
+            return "no change"
+        return verdict
 
     @property
     def looks_changed(self) -> bool:
@@ -191,8 +198,17 @@ def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, s
     print(f"  {rounds} rounds of {', '.join(measurements)} done", file=sys.stderr)
 
 
-def judge(samples: dict) -> list[Judgement]:
-    return [Judgement(m, samples["base"][m], samples["head"][m]) for m in samples["base"]]
+def judge(samples: dict, fresh: dict | None = None) -> list[Judgement]:
+    """Judgements on all rounds of ``samples`` and ``fresh`` together, each carrying the
+    judgement of its fresh rounds alone where a metric was measured again."""
+    fresh = fresh or {"base": {}, "head": {}}
+    judgements = []
+    for m in samples["base"]:
+        again = Judgement(m, fresh["base"][m], fresh["head"][m]) if m in fresh["base"] else None
+        base = samples["base"][m] + fresh["base"].get(m, [])
+        head = samples["head"][m] + fresh["head"].get(m, [])
+        judgements.append(Judgement(m, base, head, again))
+    return judgements
 
 
 def gate(base: str, head: str, rounds: int) -> tuple[list[Judgement], str]:
@@ -201,13 +217,14 @@ def gate(base: str, head: str, rounds: int) -> tuple[list[Judgement], str]:
     print(f"gate: base {base[:8]} vs head {head[:8]}", file=sys.stderr)
     pythons = {"base": environment(base), "head": environment(head)}
     samples: dict = {"base": {}, "head": {}}
+    fresh: dict = {"base": {}, "head": {}}
     run_rounds(pythons, list(MEASUREMENTS), rounds, samples)
     changed = {j.metric for j in judge(samples) if j.looks_changed}
     unsure = [name for name, metrics in MEASUREMENTS.items() if changed & metrics.keys()]
     if unsure:
         print(f"gate: re-measuring {', '.join(unsure)}", file=sys.stderr)
-        run_rounds(pythons, unsure, rounds, samples)
-    judgements = judge(samples)
+        run_rounds(pythons, unsure, rounds, fresh)
+    judgements = judge(samples, fresh)
     return judgements, markdown(base, head, judgements, rounds, unsure)
 
 
@@ -226,7 +243,8 @@ def markdown(
         f"`{base[:8]}` (base) vs `{head[:8]}` (head) on Python {running()}; lower is better "
         "for every metric. Verdict: a change of the median of per-round ratios beyond the "
         "metric's threshold (5% for medians, CPU and throughput, 20% for tails), confirmed by "
-        f"a sign test at {ALPHA:g}.",
+        f"a sign test at {ALPHA:g}; a metric measured again must also show the change in its "
+        "fresh rounds alone.",
         "",
         "| benchmark | unit | before | after | ratio | threshold | verdict |",
         "|---|---|---|---|---|---|---|",
@@ -281,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                         "base": j.base,
                         "head": j.head,
                         "ratio": j.ratio,
+                        "fresh_ratio": j.fresh.ratio if j.fresh else None,
                         "verdict": j.verdict,
                     }
                     for j in judgements

@@ -231,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
                         "exit": code,
                         "seconds": time.perf_counter() - t0,
                         "ratios": {v["metric"]: v["ratio"] for v in verdicts},
+                        "fresh_ratios": {
+                            v["metric"]: v["fresh_ratio"]
+                            for v in verdicts
+                            if v.get("fresh_ratio") is not None
+                        },
                         "regressions": [
                             v["metric"] for v in verdicts if v["verdict"] == "regression"
                         ],

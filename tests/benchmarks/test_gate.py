@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from benchmarks.gate_probe import MEASUREMENTS, METRICS
-from tools.gate import Judgement, Worker, markdown
+from tools.gate import Judgement, Worker, judge, markdown
 
 BASE = [100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0, 100.0, 96.0] * 3
 
@@ -27,6 +27,24 @@ def test_a_marginal_regression_is_measured_again_a_clear_one_is_not():
     assert judged([1.06] * 30).verdict == "regression"
     assert judged([1.06] * 30).looks_changed
     assert not judged([1.10] * 30).looks_changed
+
+
+def test_a_marginal_change_counts_only_when_the_fresh_rounds_show_it_on_their_own():
+    first = {"base": {"rpc_p50": BASE}, "head": {"rpc_p50": [b * 1.08 for b in BASE]}}
+    one_pair_apart = {"base": {"rpc_p50": BASE}, "head": {"rpc_p50": [b * 1.03 for b in BASE]}}
+    (together,) = judge(first, one_pair_apart)
+    assert together.ratio > 1.05 and together.fresh.verdict == "no change"
+    assert together.verdict == "no change"
+    still_slower = {"base": {"rpc_p50": BASE}, "head": {"rpc_p50": [b * 1.07 for b in BASE]}}
+    (confirmed,) = judge(first, still_slower)
+    assert len(confirmed.base) == 2 * len(BASE)
+    assert confirmed.verdict == "regression"
+
+
+def test_metrics_not_measured_again_are_judged_on_their_rounds_alone():
+    samples = {"base": {"rpc_p50": BASE}, "head": {"rpc_p50": [b * 1.10 for b in BASE]}}
+    (judgement,) = judge(samples)
+    assert judgement.fresh is None and judgement.verdict == "regression"
 
 
 def test_a_steady_fall_is_an_improvement():
