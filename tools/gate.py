@@ -253,9 +253,12 @@ def markdown(
         spec = METRICS[j.metric]
         mark = {"regression": ":x: regression", "improvement": ":white_check_mark: improvement"}
         before, after = (_cell(median(v), spec.unit) for v in (j.base, j.head))
+        verdict = mark.get(j.verdict, "no change")
+        if j.fresh is not None:
+            verdict += f" (fresh rounds alone: {j.fresh.ratio:.3f})"
         lines.append(
             f"| {j.metric} ({spec.what}) | {spec.unit} | {before} | {after} "
-            f"| {j.ratio:.3f} | {spec.min_effect:.0%} | {mark.get(j.verdict, 'no change')} |"
+            f"| {j.ratio:.3f} | {spec.min_effect:.0%} | {verdict} |"
         )
     lines.append("")
     lines.append(

@@ -86,6 +86,13 @@ def test_markdown_names_the_regression_and_the_rounds():
     assert "30 interleaved rounds" in table and "fresh processes: event_batch" in table
 
 
+def test_markdown_shows_the_fresh_rounds_of_a_metric_measured_again():
+    first = {"base": {"rpc_p50": BASE}, "head": {"rpc_p50": [b * 1.08 for b in BASE]}}
+    again = {"base": {"rpc_p50": BASE}, "head": {"rpc_p50": [b * 1.03 for b in BASE]}}
+    table = markdown("a" * 40, "b" * 40, judge(first, again), 30, ["rpc_serial"])
+    assert "| 5% | no change (fresh rounds alone: 1.030) |" in table
+
+
 def test_a_tail_metric_needs_a_larger_change_than_a_median():
     rise = [1.12] * 30
     head = [b * f for b, f in zip(BASE, rise, strict=True)]
