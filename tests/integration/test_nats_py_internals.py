@@ -5,7 +5,6 @@ server: ``subscribe(future=...)`` handing every message to ``set_result``
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import nats
@@ -13,13 +12,7 @@ import nats
 from aegis_sdk.infrastructure import wire
 from aegis_sdk.infrastructure.dispatch import Dispatch
 
-
-async def received(messages: list, count: int) -> list:
-    for _ in range(200):
-        if len(messages) >= count:
-            break
-        await asyncio.sleep(0.01)
-    return messages
+from .conftest import wait_for
 
 
 async def test_subscribe_future_hands_over_every_message_in_order(nc, unique):
@@ -28,7 +21,7 @@ async def test_subscribe_future_hands_over_every_message_in_order(nc, unique):
     for i in range(100):
         await nc.publish(f"{unique}.dispatch", str(i).encode())
     await nc.flush()
-    await received(got, 100)
+    await wait_for(lambda: len(got) >= 100)
     assert [m.data for m in got] == [str(i).encode() for i in range(100)]
     await sub.unsubscribe()
 
@@ -46,7 +39,7 @@ async def test_a_failing_handler_is_logged_and_the_next_messages_still_arrive(nc
         for i in range(5):
             await nc.publish(f"{unique}.failing", str(i).encode())
         await nc.flush()
-        await received(got, 4)
+        await wait_for(lambda: len(got) >= 4)
     assert got == [b"0", b"1", b"3", b"4"]
     assert any("handling a message" in r.getMessage() for r in caplog.records)
     assert nc.is_connected
