@@ -144,6 +144,27 @@ async def test_slow_handler_times_out_and_is_cancelled(bus, start, unique):
         await bus.call_rpc(RPCRequest(unique, "slow", {}, 0.3))
 
 
+async def test_a_handler_with_its_own_timeout_times_out_alone(bus, start, unique):
+    """``asyncio.timeout`` in a handler cancels that handler only, never the connection's
+    reader: the service goes on answering."""
+    svc = Service(unique, bus)
+
+    @svc.rpc("bounded")
+    async def bounded(params):
+        try:
+            async with asyncio.timeout(0.05):
+                await asyncio.sleep(10)
+        except TimeoutError:
+            return "gave up"
+        return "slept"
+
+    await start(svc)
+    client = Service(f"{unique}-client", bus)
+    assert await client.call_rpc(unique, "bounded", timeout=3) == "gave up"
+    await asyncio.sleep(0.1)  # past the handler's own deadline
+    assert await client.call_rpc(unique, "bounded", timeout=3) == "gave up"
+
+
 async def test_nobody_listening_fails_at_once(bus, unique):
     client = Service(f"{unique}-client", bus)
     loop = asyncio.get_running_loop()

@@ -3,11 +3,19 @@ import contextvars
 
 import pytest
 
-from aegis_sdk.infrastructure.eager import start_eagerly
+from aegis_sdk.infrastructure.eager import NATIVE, start_eagerly
 
 VAR = contextvars.ContextVar("VAR", default="unset")
+eager_only = pytest.mark.skipif(not NATIVE, reason="Python 3.11 has no eager tasks")
 
 
+async def finished(task):
+    """What the coroutine's task came to: None when it finished before start_eagerly returned."""
+    if task is not None:
+        await asyncio.wait_for(task, 1)
+
+
+@eager_only
 async def test_coroutine_that_never_suspends_finishes_without_a_task():
     done = []
 
@@ -18,6 +26,7 @@ async def test_coroutine_that_never_suspends_finishes_without_a_task():
     assert done == [1]
 
 
+@eager_only
 async def test_first_step_runs_before_start_eagerly_returns():
     steps = []
     gate = asyncio.Event()
@@ -101,3 +110,39 @@ async def test_context_changes_do_not_leak_into_the_caller():
     task = start_eagerly(work())
     assert VAR.get() == "unset"
     await task
+
+
+async def test_a_coroutine_that_never_suspends_runs_to_its_end_on_every_python():
+    done = []
+
+    async def work():
+        done.append(1)
+
+    await finished(start_eagerly(work()))
+    assert done == [1]
+
+
+async def test_the_first_step_runs_as_its_own_task_not_the_callers():
+    caller = asyncio.current_task()
+    seen = []
+
+    async def work():
+        seen.append(asyncio.current_task())
+
+    await finished(start_eagerly(work()))
+    assert seen[0] is not None and seen[0] is not caller
+
+
+async def test_a_timeout_in_the_coroutine_cancels_only_the_coroutine():
+    outcome = []
+
+    async def work():
+        try:
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(10)
+        except TimeoutError:
+            outcome.append("timed out")
+
+    await finished(start_eagerly(work()))
+    await asyncio.sleep(0.02)  # the caller, still running, was not cancelled
+    assert outcome == ["timed out"]
