@@ -80,6 +80,7 @@ class RequestServer:
         task = self._start(self._serve(msg, request, fmt))
         if task is not None:
             self._deadlines.watch(task, request.timeout)
+            task.add_done_callback(self._deadlines.release)
 
     def _start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
         task = start_eagerly(coro)

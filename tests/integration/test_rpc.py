@@ -165,6 +165,25 @@ async def test_a_handler_with_its_own_timeout_times_out_alone(bus, start, unique
     assert await client.call_rpc(unique, "bounded", timeout=3) == "gave up"
 
 
+async def test_handlers_that_finished_leave_nothing_in_the_deadline_watch(bus, start, unique):
+    """A handler that waited is watched for its deadline until it ends, not until the
+    deadline: otherwise every such request stays in memory after its reply."""
+    svc = Service(unique, bus)
+
+    @svc.rpc("waits")
+    async def waits(params):
+        await asyncio.sleep(0)
+        return params["n"]
+
+    await start(svc)
+    client = Service(f"{unique}-client", bus)
+    results = await asyncio.gather(*(client.call_rpc(unique, "waits", {"n": n}) for n in range(50)))
+    assert results == list(range(50))
+    watch = bus._deadlines
+    await wait_for(lambda: not watch._deadlines)
+    assert not watch._expired
+
+
 async def test_nobody_listening_fails_at_once(bus, unique):
     client = Service(f"{unique}-client", bus)
     loop = asyncio.get_running_loop()
