@@ -20,6 +20,7 @@ from .connection import Link
 from .deadlines import DeadlineWatch
 from .eager import start_eagerly
 from .serialization import Format, decode, detect_format, encode
+from .slots import Slots
 
 log = logging.getLogger("aegis_sdk.nats")
 
@@ -44,7 +45,7 @@ class RequestServer:
         self.handler = handler
         self.limit = max_concurrency + max_pending
         self.admitted = 0
-        self._running = asyncio.Semaphore(max_concurrency)
+        self._slots = Slots(max_concurrency)
         self._deadlines = deadlines
         self._tasks = tasks
         self._link = link
@@ -91,24 +92,41 @@ class RequestServer:
 
     async def _serve(self, msg: Msg, request: RPCRequest, fmt: Format) -> None:
         try:
-            async with self._running:
-                try:
-                    response = await self.handler(request)
-                except asyncio.CancelledError:
-                    task = asyncio.current_task()
-                    if task is None or not self._deadlines.release(task):
-                        raise
-                    task.uncancel()
-                    response = RPCResponse.failure(
-                        "RPCTimeoutError",
-                        f"{self.name} did not finish within {request.timeout:g} s",
-                    )
-                except Exception as exc:  # the application layer should not raise
-                    log.exception("handler of %s failed", self.name)
-                    response = RPCResponse.failure(type(exc).__name__, str(exc))
-            await respond(self._link, msg, _answering(response, request), fmt)
+            if not self._slots.take_now():
+                await self._slots.take()
+            try:
+                response = await self.handler(request)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or not self._deadlines.release(task):
+                    raise
+                task.uncancel()
+                response = RPCResponse.failure(
+                    "RPCTimeoutError",
+                    f"{self.name} did not finish within {request.timeout:g} s",
+                )
+            except Exception as exc:  # the application layer should not raise
+                log.exception("handler of %s failed", self.name)
+                response = RPCResponse.failure(type(exc).__name__, str(exc))
+            finally:
+                self._slots.give_back()
+            response = _answering(response, request)
+            if not self._reply_now(msg, response, fmt):
+                await respond(self._link, msg, response, fmt)
         finally:
             self.admitted -= 1
+
+    def _reply_now(self, msg: Msg, response: RPCResponse, fmt: Format) -> bool:
+        """The common reply, written straight into the client's buffer; False when it
+        needs ``respond``: headers to echo, an encoding or size problem, nothing to write to."""
+        if msg.headers:
+            return False
+        try:
+            data = encode(response.to_wire(), fmt)
+        except SerializationError:
+            return False
+        nc = self._link.nc
+        return len(data) <= nc.max_payload and wire.push(nc, wire.pub_frame(msg.reply, "", data))
 
 
 def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:

@@ -4,7 +4,8 @@
 kicks the flusher: about 3 us a message in Python, which on a busy core decides how many
 requests a second a process serves. On the hot paths (RPC requests and replies, fast-ingest
 batches) the SDK builds the frame itself and hands it over with ``Client._send_command``,
-the call ``publish`` itself ends in, then kicks the flusher the same way. The subjects
+the call ``publish`` itself ends in, then kicks the flusher the same way; an RPC reply
+goes into the buffer with ``push``, without awaiting, when nothing has to wait. The subjects
 there are the SDK's own (validated names, its inbox) or the server's (a reply subject),
 and payload sizes are checked before. While the connection is down, ``Client.publish``
 itself is used, so its buffering limits and errors apply.
@@ -47,6 +48,30 @@ async def send(nc: Client, data: bytes, messages: int = 1) -> None:
     await nc._send_command(data)
     if nc._flush_queue is not None and nc._flush_queue.empty():
         await nc._flush_pending()
+
+
+def push(nc: Client, data: bytes) -> bool:
+    """One ready-made frame into the outgoing buffer without awaiting, as ``send`` does when
+    nothing has to wait; False, with nothing sent, when something would have to: not
+    ``ready``, the buffer at its limit (``_send_command`` would flush and wait), or no
+    flusher running. The caller then sends it with ``send`` or ``Client.publish``."""
+    size = len(data)
+    flusher = nc._flusher_task
+    if (
+        not ready(nc)
+        or nc._pending_data_size + size > nc._max_pending_size
+        or flusher is None
+        or flusher.done()
+    ):
+        return False
+    nc._pending.append(data)
+    nc._pending_data_size += size
+    nc.stats["out_msgs"] += 1
+    nc.stats["out_bytes"] += size
+    kick = nc._flush_queue
+    if kick is not None and kick.empty():
+        kick.put_nowait(flusher.get_loop().create_future())
+    return True
 
 
 async def publish(nc: Client, subject: str, payload: bytes, reply: str = "") -> None:

@@ -1,7 +1,8 @@
-"""The two nats-py internals the SDK's hot paths lean on, checked on their own against a real
+"""The nats-py internals the SDK's hot paths lean on, checked on their own against a real
 server: ``subscribe(future=...)`` handing every message to ``set_result``
-(``infrastructure/dispatch.py``) and frames handed to ``Client._send_command``
-(``infrastructure/wire.py``). A nats-py release that changes either fails here by name."""
+(``infrastructure/dispatch.py``), frames handed to ``Client._send_command``, and frames put
+into the outgoing buffer with the flusher kicked (``infrastructure/wire.py``). A nats-py
+release that changes any of them fails here by name."""
 
 from __future__ import annotations
 
@@ -64,3 +65,30 @@ async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_op
     assert (second.data, second.reply) == (b"two", f"{unique}.reply")
     assert second.headers == {"Nats-Msg-Id": "id-2"}
     assert nc.stats["out_msgs"] == before + 2
+
+
+async def test_a_frame_pushed_without_awaiting_arrives_as_published(
+    nc, nats_url, connect_options, unique
+):
+    receiver = await nats.connect(nats_url, **connect_options)
+    try:
+        sub = await receiver.subscribe(f"{unique}.push")
+        await receiver.flush()
+        before = nc.stats["out_msgs"]
+        assert wire.push(nc, wire.pub_frame(f"{unique}.push", f"{unique}.reply", b"pushed"))
+        got = await sub.next_msg(timeout=2)  # the flusher was kicked: nothing else sends it
+    finally:
+        await receiver.close()
+    assert (got.data, got.reply) == (b"pushed", f"{unique}.reply")
+    assert nc.stats["out_msgs"] == before + 1
+
+
+async def test_push_refuses_a_frame_beyond_the_buffer_limit_and_a_closed_client(
+    nats_url, connect_options, unique
+):
+    small = await nats.connect(nats_url, pending_size=64, **connect_options)
+    frame = wire.pub_frame(f"{unique}.big", "", b"x" * 100)
+    assert not wire.push(small, frame)  # send() would have to flush and wait first
+    assert small._pending_data_size == 0
+    await small.close()
+    assert not wire.push(small, wire.pub_frame(f"{unique}.late", "", b"x"))
