@@ -52,7 +52,8 @@ class RequestServer:
 
     def dispatch(self, msg: Msg) -> None:
         """Take one request as nats-py reads it (``Dispatch``): check it, admit it, and run
-        its handler at once; only a handler that has to wait becomes a task."""
+        its handler at once; on Python 3.12+ only a handler that has to wait becomes a
+        task (``eager``)."""
         if not msg.reply:
             log.warning("ignored a request on %s without a reply subject", msg.subject)
             return
