@@ -20,18 +20,23 @@ class _IdSource:
     """128-bit ids, 32 hex digits: 64 random bits per process, then a counter.
 
     As unique as uuid4 for our purposes (JetStream de-duplication, tracing) and about
-    twenty times cheaper, which matters on the per-message path.
+    twenty times cheaper, which matters on the per-message path. The counter starts below
+    2**32, so it keeps to 16 hex digits for the next 2**64 - 2**32 ids.
     """
 
     def __init__(self) -> None:
         self.reseed()
 
     def reseed(self) -> None:
-        self._prefix = secrets.token_hex(8)
+        self._format = (secrets.token_hex(8) + "%016x").__mod__
         self._counter = itertools.count(secrets.randbits(32))
 
     def __call__(self) -> str:
-        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+        return self._format(next(self._counter))
+
+    def many(self, n: int) -> list[str]:
+        """``n`` new ids at once, for about half the cost per id of calling ``n`` times."""
+        return list(map(self._format, itertools.islice(self._counter, n)))
 
 
 new_id = _IdSource()
@@ -175,12 +180,19 @@ class Event(Message):
             raise ValidationError(f"event version must be a string, got {self.version!r}")
 
     def to_wire(self) -> dict[str, Any]:
-        wire = self._header()
-        wire["domain"] = self.domain
-        wire["event_type"] = self.event_type
-        wire["payload"] = self.payload
-        wire["version"] = self.version
-        return wire
+        # one literal, in the order of ``_header`` then the event's fields: built for every
+        # event of a batch, where two steps cost a third more
+        return {
+            "message_id": self.message_id,
+            "correlation_id": self.correlation_id,
+            "trace_id": self.trace_id,
+            "timestamp": self.timestamp,
+            "source": self.source,
+            "domain": self.domain,
+            "event_type": self.event_type,
+            "payload": self.payload,
+            "version": self.version,
+        }
 
 
 def events_of(domain: str, event_type: str, payloads: Any, *, source: str = "") -> list[Event]:
@@ -195,15 +207,16 @@ def events_of(domain: str, event_type: str, payloads: Any, *, source: str = "") 
     first = Event(domain, event_type, payloads[0], source=source)
     events = [first]
     now = time.time
-    for payload in payloads[1:]:
+    rest = payloads[1:]
+    ids = iter(new_id.many(2 * len(rest)))
+    for payload, message_id, trace_id in zip(rest, ids, ids, strict=True):
         if payload is None:
             payload = {}
         elif not isinstance(payload, dict):
             raise ValidationError(f"event payload must be a dict, got {type(payload).__name__}")
         event = object.__new__(Event)
-        event.message_id = message_id = new_id()
-        event.correlation_id = message_id
-        event.trace_id = new_id()
+        event.message_id = event.correlation_id = message_id
+        event.trace_id = trace_id
         event.timestamp = now()
         event.source = source
         event.domain = first.domain

@@ -111,41 +111,42 @@ class EventPublisher:
         ``PublishError`` listing them."""
         if not events:
             return
-        link = self._pool.pick()
-        limit, serializer = link.nc.max_payload, self.serializer
+        events = list(events)
+        limit, serializer = self._pool.pick().nc.max_payload, self.serializer
         subjects: dict[tuple[str, str], str] = {}
-        encoded = []
+        frames: list[fast_ingest.Frame] = []
         for e in events:
             payload = encode(e.to_wire(), serializer)
-            size = len(payload) + MSG_ID_HEADER + len(e.message_id)
+            message_id = e.message_id
+            size = len(payload) + MSG_ID_HEADER + len(message_id)
             if size > limit:
-                raise PayloadTooLargeError(f"event {e.message_id}", size, limit)
+                raise PayloadTooLargeError(f"event {message_id}", size, limit)
             key = (e.domain, e.event_type)
             subject = subjects.get(key) or subjects.setdefault(key, event_subject(*key))
-            encoded.append((subject, payload, e))
+            frames.append((subject, payload, message_id))
         await self._stream.ensure()
-        if self._stream.fast_ingest:
-            encoded = await self._fast(encoded, events)
-        if encoded:
-            await self._pipelined(encoded, events)
+        stored = await self._fast(frames, events) if self._stream.fast_ingest else 0
+        if stored < len(events):
+            await self._pipelined(frames[stored:], events[stored:], len(events))
 
-    async def _fast(self, encoded: list, events: Sequence[Event]) -> list:
+    async def _fast(self, frames: list[fast_ingest.Frame], events: list[Event]) -> int:
         """Fast-ingest batches until every event is stored; a batch cut short (a lost
         connection, a restarted server) is followed by a new one from the first event not
         known to be stored. Gives up after ``timeout`` without progress with
-        ``PublishError``. Returns what is left for the pipelined path when the stream does
-        not take fast batches after all."""
+        ``PublishError``. Returns how many events, from the first, are stored: fewer than
+        all when the stream does not take fast batches after all."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self.timeout
         delays = itertools.chain(RETRY_DELAYS, itertools.repeat(RETRY_DELAYS[-1]))
-        while encoded and self._stream.fast_ingest:
+        stored = 0
+        while stored < len(frames) and self._stream.fast_ingest:
             link = self._pool.pick()
             outcome = fast_ingest.Outcome(0)
             if link.nc.is_connected:
-                frames = [(subject, payload, e.message_id) for subject, payload, e in encoded]
                 try:
                     await self._stream.ensure()
-                    outcome = await fast_ingest.publish(link, frames, self.timeout)
+                    rest = frames[stored:] if stored else frames
+                    outcome = await fast_ingest.publish(link, rest, self.timeout)
                 except fast_ingest.Unsupported:
                     self._stream.fast_ingest = False
                 except PermissionDeniedError:
@@ -157,28 +158,32 @@ class EventPublisher:
                 if outcome.no_stream:
                     self._stream.invalidate()
             if outcome.stored:
-                encoded = encoded[outcome.stored :]
+                stored += outcome.stored
                 give_up = loop.time() + self.timeout
                 continue
             if loop.time() >= give_up:
-                rest = [e for *_, e in encoded]
+                rest_events = events[stored:]
                 raise PublishError(
-                    f"{len(rest)} of {len(events)} events were not acknowledged within "
-                    f"{self.timeout:g} s without progress; publishing them again with the "
-                    "same message_id is safe",
-                    rest,
+                    f"{len(rest_events)} of {len(events)} events were not acknowledged "
+                    f"within {self.timeout:g} s without progress; publishing them again "
+                    "with the same message_id is safe",
+                    rest_events,
                 )
             await asyncio.sleep(min(next(delays), max(give_up - loop.time(), 0)))
-        return encoded
+        return stored
 
-    async def _pipelined(self, encoded: list, events: Sequence[Event]) -> None:
+    async def _pipelined(
+        self, frames: list[fast_ingest.Frame], events: list[Event], total: int
+    ) -> None:
         outstanding: list[_Pending] = []
         failed: list[Event] = []
-        for start in range(0, len(encoded), PUBLISH_WINDOW):
+        for start in range(0, len(frames), PUBLISH_WINDOW):
             window: list[_Pending] = []
-            for subject, payload, event in encoded[start : start + PUBLISH_WINDOW]:
+            end = start + PUBLISH_WINDOW
+            chunk = zip(frames[start:end], events[start:end], strict=True)
+            for (subject, payload, message_id), event in chunk:
                 link = self._pool.pick()
-                headers = {"Nats-Msg-Id": event.message_id}
+                headers = {"Nats-Msg-Id": message_id}
                 try:
                     token, future = await link.requests.send(subject, payload, headers)
                 except (nats.errors.Error, OSError):
@@ -191,7 +196,7 @@ class EventPublisher:
         if failed:
             order = {id(e): i for i, e in enumerate(events)}
             failed.sort(key=lambda e: order[id(e)])
-            await self._republish(failed, len(events))
+            await self._republish(failed, total)
 
     async def _settle_window(self, window: list[_Pending]) -> list[Event]:
         """Wait for a window's acks while they keep coming, at most the publish timeout;

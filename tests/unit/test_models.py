@@ -8,6 +8,7 @@ from aegis_sdk import Event, RPCRequest, RPCResponse, ValidationError
 from aegis_sdk.domain.models import (
     DEFAULT_RPC_TIMEOUT,
     event_from_wire,
+    new_id,
     request_from_wire,
     response_from_wire,
 )
@@ -45,6 +46,15 @@ def test_every_message_carries_the_header_fields(factory):
     wire = msg.to_wire()
     for name in HEADER:
         assert wire[name] == getattr(msg, name)
+
+
+def test_ids_made_one_by_one_and_many_at_once_are_all_distinct_and_alike():
+    ids = [new_id(), *new_id.many(1000), new_id(), *new_id.many(3)]
+    assert len(set(ids)) == len(ids) == 1005
+    assert {len(i) for i in ids} == {32}
+    assert all(int(i, 16) >= 0 for i in ids)
+    assert len({i[:16] for i in ids}) == 1  # one process, one random prefix
+    assert new_id.many(0) == []
 
 
 @pytest.mark.parametrize("factory", FACTORIES)
