@@ -17,3 +17,17 @@ def test_results_are_read_under_the_name_dev_records_them(monkeypatch):
     assert default_machine() == socket.gethostname()
     monkeypatch.setenv("AEGIS_ASV_MACHINE", "ci-runner")
     assert default_machine() == "ci-runner"
+
+
+def test_the_cpu_split_measures_both_sides_against_a_real_server():
+    from tools.cpu_split import markdown, run
+
+    summary = run(rounds=2, calls=300)
+    for side in ("sdk", "raw"):
+        figures = summary[side]
+        assert figures["rate"] > 0
+        assert figures["client"] > 0 and figures["service"] > 0 and figures["server"] > 0
+        assert figures["total"] == figures["client"] + figures["service"] + figures["server"]
+    assert summary["raw_over_sdk"][1] <= summary["raw_over_sdk"][0] <= summary["raw_over_sdk"][2]
+    table = markdown(summary)
+    assert table.count("\n| sdk |") == 1 and "raw/SDK rate" in table
