@@ -11,6 +11,7 @@ import logging
 import nats
 
 from aegis_sdk.infrastructure import wire
+from aegis_sdk.infrastructure.connection import sync
 from aegis_sdk.infrastructure.dispatch import Dispatch
 
 from .conftest import wait_for
@@ -50,7 +51,7 @@ async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_op
     receiver = await nats.connect(nats_url, **connect_options)
     try:
         sub = await receiver.subscribe(f"{unique}.wire")
-        await receiver.flush()
+        await sync(receiver)
         before = nc.stats["out_msgs"]
         frames = wire.pub_frame(f"{unique}.wire", "", b"one") + wire.hpub_frame(
             f"{unique}.wire", f"{unique}.reply", b"two", "id-2"
@@ -73,7 +74,7 @@ async def test_a_frame_pushed_without_awaiting_arrives_as_published(
     receiver = await nats.connect(nats_url, **connect_options)
     try:
         sub = await receiver.subscribe(f"{unique}.push")
-        await receiver.flush()
+        await sync(receiver)
         before = nc.stats["out_msgs"]
         assert wire.push(nc, wire.pub_frame(f"{unique}.push", f"{unique}.reply", b"pushed"))
         got = await sub.next_msg(timeout=2)  # the flusher was kicked: nothing else sends it

@@ -16,6 +16,7 @@ from aegis_sdk import (
     ServiceUnavailableError,
     ValidationError,
 )
+from aegis_sdk.infrastructure.connection import sync
 from aegis_sdk.infrastructure.serialization import decode
 
 from .conftest import wait_for
@@ -106,7 +107,7 @@ async def test_request_carries_default_timeout_and_source(bus, nc, start, unique
         seen.append(msg.data)
 
     spy = await nc.subscribe(f"rpc.{unique}.add", cb=spy_cb)
-    await nc.flush()
+    await sync(nc)
     client = Service(f"{unique}-client", bus, instance_id="client-7")
     assert await client.call_rpc(unique, "add", {"a": 1, "b": 2}) == 3
     await wait_for(lambda: seen)
@@ -341,7 +342,7 @@ async def test_json_and_msgpack_adapters_interoperate(make_bus, nc, unique, serv
         seen.append(msg.data)
 
     spy = await nc.subscribe(f"rpc.{unique}.*", cb=spy_cb)
-    await nc.flush()
+    await sync(nc)
     try:
         client = Service(f"{unique}-client", client_bus)
         assert await client.call_rpc(unique, "add", {"a": 40, "b": 2}) == 42

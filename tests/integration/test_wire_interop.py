@@ -20,6 +20,7 @@ import nats.errors
 import pytest
 
 from aegis_sdk import RemoteError, Service
+from aegis_sdk.infrastructure.connection import sync
 
 from .conftest import decode_reply
 
@@ -192,7 +193,7 @@ async def test_sdk_calls_a_plain_responder(make_bus, nc, unique, serializer):
         await msg.respond(ENCODERS[fmt](reply))
 
     sub = await nc.subscribe(f"rpc.{unique}.*", queue=unique, cb=respond)
-    await nc.flush()
+    await sync(nc)
     try:
         client = Service(f"{unique}-client", await make_bus(serializer=serializer))
         assert await client.call_rpc(unique, "upper", {"text": "abc"}) == "ABC"
@@ -220,7 +221,7 @@ async def test_plain_responder_with_garbage_reply_raises_sdk_error(bus, nc, uniq
         await msg.respond(b"\xc1 not an envelope")
 
     sub = await nc.subscribe(f"rpc.{unique}.x", cb=respond)
-    await nc.flush()
+    await sync(nc)
     try:
         with pytest.raises(AegisError):
             await Service(f"{unique}-c", bus).call_rpc(unique, "x", timeout=2)

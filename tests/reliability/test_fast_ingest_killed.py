@@ -15,6 +15,7 @@ from collections import Counter
 import nats
 
 from aegis_sdk import Event, PublishError
+from aegis_sdk.infrastructure.connection import sync
 
 from .conftest import stored_message_ids, wait_until
 
@@ -32,7 +33,7 @@ async def kill_mid_batch(server, adapters, domain: str, events: list[Event], dow
         seen += 1
 
     await watcher.subscribe(f"events.{domain}.>", cb=count)
-    await watcher.flush()
+    await sync(watcher)
     bus = await adapters(server.url, publish_timeout=2.0)
     publishing = asyncio.ensure_future(bus.publish_events(events))
     await wait_until(lambda: seen >= 5000 or publishing.done(), 30, "a batch under way")
