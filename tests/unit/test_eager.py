@@ -10,7 +10,8 @@ eager_only = pytest.mark.skipif(not NATIVE, reason="Python 3.11 has no eager tas
 
 
 async def finished(task):
-    """What the coroutine's task came to: None when it finished before start_eagerly returned."""
+    """Wait for the task ``start_eagerly`` made, if it made one (it did not when the
+    coroutine finished before it returned)."""
     if task is not None:
         await asyncio.wait_for(task, 1)
 
