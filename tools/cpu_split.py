@@ -74,9 +74,10 @@ def summarize(samples: dict[str, list[tuple[float, ...]]]) -> dict:
     out: dict = {}
     for side, rows in samples.items():
         columns = dict(zip(COLUMNS, zip(*rows, strict=True), strict=True))
-        out[side] = {name: statistics.median(values) for name, values in columns.items()}
-        out[side]["rate_range"] = (min(columns["rate"]), max(columns["rate"]))
-        out[side]["total"] = sum(out[side][name] for name in COLUMNS[1:])
+        figures = {name: statistics.median(values) for name, values in columns.items()}
+        figures["rate_range"] = (min(columns["rate"]), max(columns["rate"]))
+        figures["total"] = figures["client"] + figures["service"] + figures["server"]
+        out[side] = figures
     ratios = [raw[0] / sdk[0] for sdk, raw in zip(samples["sdk"], samples["raw"], strict=True)]
     out["raw_over_sdk"] = (statistics.median(ratios), min(ratios), max(ratios))
     return out
