@@ -92,7 +92,9 @@ class RequestMux:
         self._waiting[token] = (future, subject)
         try:
             if headers is None:
-                await wire.publish(self._nc, subject, payload, self._prefix + token)
+                await wire.publish(
+                    self._nc, subject, payload, self._prefix + token, alone=len(self._waiting) == 1
+                )
             else:
                 await self._nc.publish(
                     subject, payload, reply=self._prefix + token, headers=headers

@@ -127,7 +127,12 @@ class RequestServer:
         except SerializationError:
             return False
         nc = self._link.nc
-        return len(data) <= nc.max_payload and wire.push(nc, wire.pub_frame(msg.reply, "", data))
+        if len(data) > nc.max_payload:
+            return False
+        frame = wire.pub_frame(msg.reply, "", data)
+        if self.admitted == 1 and not nc._ps.buf and wire.write_now(nc, frame):
+            return True  # the only request in hand and none more read: no reply to join
+        return wire.push(nc, frame)
 
 
 def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:

@@ -5,7 +5,9 @@ kicks the flusher: about 3 us a message in Python, which on a busy core decides 
 requests a second a process serves. On the hot paths (RPC requests and replies, fast-ingest
 batches) the SDK builds the frame itself and hands it over with ``Client._send_command``,
 the call ``publish`` itself ends in, then kicks the flusher the same way; an RPC reply
-goes into the buffer with ``push``, without awaiting, when nothing has to wait. The subjects
+goes into the buffer with ``push``, without awaiting, when nothing has to wait. A frame
+with nothing before or after it (one call in flight, one request read) goes to the socket
+with ``write_now``, a loop pass before the flusher would write it. The subjects
 there are the SDK's own (validated names, its inbox) or the server's (a reply subject),
 and payload sizes are checked before. While the connection is down, ``Client.publish``
 itself is used, so its buffering limits and errors apply.
@@ -74,9 +76,30 @@ def push(nc: Client, data: bytes) -> bool:
     return True
 
 
-async def publish(nc: Client, subject: str, payload: bytes, reply: str = "") -> None:
-    """A core publish: a frame of our own while connected, ``Client.publish`` otherwise."""
+def write_now(nc: Client, data: bytes) -> bool:
+    """One ready-made frame to the socket at once, when nothing waits to be written before
+    it: neither in nats-py's buffer nor in the socket's; False, with nothing sent, otherwise
+    (or on a transport other than TCP). For a frame with no other in sight only: written
+    one by one, frames that the flusher would have joined each cost a system call."""
+    if nc._pending or not ready(nc):
+        return False
+    writer = getattr(nc._transport, "_io_writer", None)
+    if writer is None or writer.transport.get_write_buffer_size():
+        return False
+    writer.write(data)
+    nc.stats["out_msgs"] += 1
+    nc.stats["out_bytes"] += len(data)
+    return True
+
+
+async def publish(
+    nc: Client, subject: str, payload: bytes, reply: str = "", *, alone: bool = False
+) -> None:
+    """A core publish: a frame of our own while connected, ``Client.publish`` otherwise.
+    ``alone``: no other frame is expected soon, so it may go out with ``write_now``."""
     if ready(nc):
-        await send(nc, pub_frame(subject, reply, payload))
+        frame = pub_frame(subject, reply, payload)
+        if not (alone and write_now(nc, frame)):
+            await send(nc, frame)
     else:
         await nc.publish(subject, payload, reply=reply)

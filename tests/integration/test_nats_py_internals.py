@@ -1,8 +1,10 @@
 """The nats-py internals the SDK's hot paths lean on, checked on their own against a real
 server: ``subscribe(future=...)`` handing every message to ``set_result``
-(``infrastructure/dispatch.py``), frames handed to ``Client._send_command``, and frames put
-into the outgoing buffer with the flusher kicked (``infrastructure/wire.py``). A nats-py
-release that changes any of them fails here by name."""
+(``infrastructure/dispatch.py``), frames handed to ``Client._send_command``, frames put
+into the outgoing buffer with the flusher kicked, frames written to the transport's stream
+when nothing waits before them (``infrastructure/wire.py``), and the parser's buffer
+holding only what follows the message it hands over (``infrastructure/rpc_server.py``). A
+nats-py release that changes any of them fails here by name."""
 
 from __future__ import annotations
 
@@ -93,3 +95,42 @@ async def test_push_refuses_a_frame_beyond_the_buffer_limit_and_a_closed_client(
     assert small._pending_data_size == 0
     await small.close()
     assert not wire.push(small, wire.pub_frame(f"{unique}.late", "", b"x"))
+
+
+async def test_a_frame_written_now_arrives_and_only_when_nothing_waits_before_it(
+    nc, nats_url, connect_options, unique
+):
+    receiver = await nats.connect(nats_url, **connect_options)
+    try:
+        sub = await receiver.subscribe(f"{unique}.now")
+        await sync(receiver)
+        before = nc.stats["out_msgs"]
+        assert wire.write_now(nc, wire.pub_frame(f"{unique}.now", "", b"first"))
+        assert (await sub.next_msg(timeout=2)).data == b"first"
+        assert nc.stats["out_msgs"] == before + 1
+
+        assert wire.push(nc, wire.pub_frame(f"{unique}.now", "", b"buffered"))
+        late = wire.pub_frame(f"{unique}.now", "", b"later")
+        assert not wire.write_now(nc, late)  # it would overtake the buffered frame
+        assert wire.push(nc, late)
+        got = [(await sub.next_msg(timeout=2)).data for _ in range(2)]
+    finally:
+        await receiver.close()
+    assert got == [b"buffered", b"later"]
+
+
+async def test_write_now_refuses_a_closed_client(nats_url, connect_options, unique):
+    client = await nats.connect(nats_url, **connect_options)
+    await client.close()
+    assert not wire.write_now(client, wire.pub_frame(f"{unique}.closed", "", b"x"))
+
+
+async def test_the_parser_hands_over_a_message_with_only_the_rest_of_the_read_left(nc, unique):
+    left: list[bytes] = []
+    sub = await nc.subscribe(
+        f"{unique}.parse", future=Dispatch(lambda _: left.append(bytes(nc._ps.buf)))
+    )
+    second = f"MSG {unique}.parse {sub._id} 3\r\ntwo\r\n".encode()
+    await nc._ps.parse(f"MSG {unique}.parse {sub._id} 3\r\none\r\n".encode() + second)
+    assert left == [second, b""]
+    await sub.unsubscribe()
