@@ -53,8 +53,8 @@ class EventPublisher:
         stream keeps one copy) until the publish timeout; then raises ``PublishError``."""
         subject = event_subject(event.domain, event.event_type)
         payload = encode(event.to_wire(), self.serializer)
-        headers = {"Nats-Msg-Id": event.message_id}
-        check_size(f"event {event.message_id}", payload, self._pool.pick().nc, headers)
+        message_id = event.message_id
+        check_size(f"event {message_id}", payload, self._pool.pick().nc, message_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         last: BaseException | str = "no attempt"
@@ -64,7 +64,7 @@ class EventPublisher:
             try:
                 await self._stream.ensure()
                 wait = min(next(ack_waits), max(deadline - loop.time(), 0.01))
-                reply = await link.requests.request(subject, payload, wait, headers)
+                reply = await link.requests.request(subject, payload, wait, message_id)
                 error = ack_error(reply.data)
                 if error is None:
                     return
@@ -183,9 +183,8 @@ class EventPublisher:
             chunk = zip(frames[start:end], events[start:end], strict=True)
             for (subject, payload, message_id), event in chunk:
                 link = self._pool.pick()
-                headers = {"Nats-Msg-Id": message_id}
                 try:
-                    token, future = await link.requests.send(subject, payload, headers)
+                    token, future = await link.requests.send(subject, payload, message_id)
                 except (nats.errors.Error, OSError):
                     failed.append(event)  # e.g. the outbound buffer is full while reconnecting
                     continue
@@ -238,13 +237,8 @@ class EventPublisher:
 MSG_ID_HEADER = len(b"NATS/1.0\r\nNats-Msg-Id: \r\n\r\n")  # the block, less the id
 
 
-def headers_size(headers: dict[str, str]) -> int:
-    """Bytes of the NATS header block that carries ``headers``."""
-    return len(b"NATS/1.0\r\n\r\n") + sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
-
-
-def check_size(what: str, payload: bytes, nc: Client, headers: dict[str, str]) -> None:
-    size = len(payload) + headers_size(headers)
+def check_size(what: str, payload: bytes, nc: Client, message_id: str) -> None:
+    size = len(payload) + MSG_ID_HEADER + len(message_id)
     if size > nc.max_payload:
         raise PayloadTooLargeError(what, size, nc.max_payload)
 

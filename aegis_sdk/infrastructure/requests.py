@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from typing import Any
 
 import nats.errors
 from nats.aio.client import Client
@@ -82,23 +81,20 @@ class RequestMux:
         await self._nc.subscribe(self.inbox, future=Dispatch(self._on_reply))
 
     async def send(
-        self, subject: str, payload: bytes, headers: dict[str, Any] | None = None
+        self, subject: str, payload: bytes, msg_id: str = ""
     ) -> tuple[str, asyncio.Future[Msg]]:
-        """Publish a request now; the future gets its reply. ``forget(token)`` when done."""
+        """Publish a request now, with a ``Nats-Msg-Id`` header when ``msg_id`` is given;
+        the future gets its reply. ``forget(token)`` when done."""
         if self._inbox_denied:
             raise self._inbox_error()
         token = f"{next(self._ids):x}"
         future: asyncio.Future[Msg] = asyncio.get_running_loop().create_future()
         self._waiting[token] = (future, subject)
         try:
-            if headers is None:
-                await wire.publish(
-                    self._nc, subject, payload, self._prefix + token, alone=len(self._waiting) == 1
-                )
-            else:
-                await self._nc.publish(
-                    subject, payload, reply=self._prefix + token, headers=headers
-                )
+            alone = len(self._waiting) == 1
+            await wire.publish(
+                self._nc, subject, payload, self._prefix + token, msg_id, alone=alone
+            )
         except BaseException:
             del self._waiting[token]
             raise
@@ -107,12 +103,10 @@ class RequestMux:
     def forget(self, token: str) -> None:
         self._waiting.pop(token, None)
 
-    async def request(
-        self, subject: str, payload: bytes, timeout: float, headers: dict[str, Any] | None = None
-    ) -> Msg:
+    async def request(self, subject: str, payload: bytes, timeout: float, msg_id: str = "") -> Msg:
         """The reply; raises nats' TimeoutError or NoRespondersError, ``ConnectionLost``,
         or ``PermissionDeniedError`` as soon as the server reports the refusal."""
-        token, future = await self.send(subject, payload, headers)
+        token, future = await self.send(subject, payload, msg_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         self._timeouts.watch(future, timeout)

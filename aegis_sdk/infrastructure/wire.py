@@ -2,20 +2,22 @@
 
 ``Client.publish`` validates the subject, builds the frame from an f-string, counts, then
 kicks the flusher: about 3 us a message in Python, which on a busy core decides how many
-requests a second a process serves. On the hot paths (RPC requests and replies, fast-ingest
-batches) the SDK builds the frame itself and hands it over with ``Client._send_command``,
-the call ``publish`` itself ends in, then kicks the flusher the same way; an RPC reply
-goes into the buffer with ``push``, without awaiting, when nothing has to wait. A frame
-with nothing before or after it (one call in flight, one request read) goes to the socket
-with ``write_now``, a loop pass before the flusher would write it. The subjects
-there are the SDK's own (validated names, its inbox) or the server's (a reply subject),
-and payload sizes are checked before. While the connection is down, ``Client.publish``
-itself is used, so its buffering limits and errors apply.
+requests a second a process serves. On the hot paths (RPC requests and replies, events one
+by one and in fast-ingest batches) the SDK builds the frame itself and hands it over with
+``Client._send_command``, the call ``publish`` itself ends in, then kicks the flusher the
+same way; an RPC reply goes into the buffer with ``push``, without awaiting, when nothing
+has to wait. A frame with nothing before or after it (one call in flight, one request
+read) goes to the socket with ``write_now``, a loop pass before the flusher would write
+it. The subjects there are the SDK's own (validated names, its inbox) or the server's (a
+reply subject), and payload sizes are checked before. While the connection is down,
+``Client.publish`` itself is used, so its buffering limits and errors apply.
 """
 
 from __future__ import annotations
 
 from nats.aio.client import Client
+
+MSG_ID = "Nats-Msg-Id"
 
 
 def pub_frame(subject: str, reply: str, payload: bytes) -> bytes:
@@ -30,12 +32,8 @@ def hpub_frame(subject: str, reply: str, payload: bytes, msg_id: str) -> bytes:
     """One HPUB frame whose only header is ``Nats-Msg-Id``."""
     header = b"NATS/1.0\r\nNats-Msg-Id: " + msg_id.encode() + b"\r\n\r\n"
     size = len(header)
-    return (
-        f"HPUB {subject} {reply} {size} {size + len(payload)}\r\n".encode()
-        + header
-        + payload
-        + b"\r\n"
-    )
+    target = f"{subject} {reply}" if reply else subject
+    return f"HPUB {target} {size} {size + len(payload)}\r\n".encode() + header + payload + b"\r\n"
 
 
 def ready(nc: Client) -> bool:
@@ -93,13 +91,24 @@ def write_now(nc: Client, data: bytes) -> bool:
 
 
 async def publish(
-    nc: Client, subject: str, payload: bytes, reply: str = "", *, alone: bool = False
+    nc: Client,
+    subject: str,
+    payload: bytes,
+    reply: str = "",
+    msg_id: str = "",
+    *,
+    alone: bool = False,
 ) -> None:
-    """A core publish: a frame of our own while connected, ``Client.publish`` otherwise.
-    ``alone``: no other frame is expected soon, so it may go out with ``write_now``."""
+    """A core publish, with a ``Nats-Msg-Id`` header when ``msg_id`` is given: a frame of
+    our own while connected, ``Client.publish`` otherwise. ``alone``: no other frame is
+    expected soon, so it may go out with ``write_now``."""
     if ready(nc):
-        frame = pub_frame(subject, reply, payload)
+        if msg_id:
+            frame = hpub_frame(subject, reply, payload, msg_id)
+        else:
+            frame = pub_frame(subject, reply, payload)
         if not (alone and write_now(nc, frame)):
             await send(nc, frame)
     else:
-        await nc.publish(subject, payload, reply=reply)
+        headers = {MSG_ID: msg_id} if msg_id else None
+        await nc.publish(subject, payload, reply=reply, headers=headers)

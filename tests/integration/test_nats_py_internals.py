@@ -55,19 +55,21 @@ async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_op
         sub = await receiver.subscribe(f"{unique}.wire")
         await sync(receiver)
         before = nc.stats["out_msgs"]
-        frames = wire.pub_frame(f"{unique}.wire", "", b"one") + wire.hpub_frame(
-            f"{unique}.wire", f"{unique}.reply", b"two", "id-2"
+        frames = (
+            wire.pub_frame(f"{unique}.wire", "", b"one")
+            + wire.hpub_frame(f"{unique}.wire", f"{unique}.reply", b"two", "id-2")
+            + wire.hpub_frame(f"{unique}.wire", "", b"three", "id-3")
         )
         assert wire.ready(nc)
-        await wire.send(nc, frames, messages=2)
-        first = await sub.next_msg(timeout=2)
-        second = await sub.next_msg(timeout=2)
+        await wire.send(nc, frames, messages=3)
+        first, second, third = [await sub.next_msg(timeout=2) for _ in range(3)]
     finally:
         await receiver.close()
     assert (first.data, first.reply, first.headers) == (b"one", "", None)
     assert (second.data, second.reply) == (b"two", f"{unique}.reply")
     assert second.headers == {"Nats-Msg-Id": "id-2"}
-    assert nc.stats["out_msgs"] == before + 2
+    assert (third.data, third.reply, third.headers) == (b"three", "", {"Nats-Msg-Id": "id-3"})
+    assert nc.stats["out_msgs"] == before + 3
 
 
 async def test_a_frame_pushed_without_awaiting_arrives_as_published(
