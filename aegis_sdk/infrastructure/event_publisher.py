@@ -20,7 +20,12 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 
-from ..domain.errors import PayloadTooLargeError, PermissionDeniedError, PublishError
+from ..domain.errors import (
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    PublishError,
+    ValidationError,
+)
 from ..domain.models import Event
 from ..domain.subjects import event_subject
 from . import event_stream, fast_ingest
@@ -53,7 +58,7 @@ class EventPublisher:
         stream keeps one copy) until the publish timeout; then raises ``PublishError``."""
         subject = event_subject(event.domain, event.event_type)
         payload = encode(event.to_wire(), self.serializer)
-        message_id = event.message_id
+        message_id = checked_id(event.message_id)
         check_size(f"event {message_id}", payload, self._pool.pick().nc, message_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
@@ -117,7 +122,7 @@ class EventPublisher:
         frames: list[fast_ingest.Frame] = []
         for e in events:
             payload = encode(e.to_wire(), serializer)
-            message_id = e.message_id
+            message_id = checked_id(e.message_id)
             size = len(payload) + MSG_ID_HEADER + len(message_id)
             if size > limit:
                 raise PayloadTooLargeError(f"event {message_id}", size, limit)
@@ -235,6 +240,17 @@ class EventPublisher:
 
 
 MSG_ID_HEADER = len(b"NATS/1.0\r\nNats-Msg-Id: \r\n\r\n")  # the block, less the id
+
+
+def checked_id(message_id: Any) -> str:
+    """An event's message id as its ``Nats-Msg-Id`` header: a line break in it would start
+    a header of its own, and an empty one would turn off de-duplication."""
+    if type(message_id) is not str or not message_id or not message_id.isprintable():
+        raise ValidationError(
+            "an event's message_id must be a non-empty string of printable characters, "
+            f"got {message_id!r:.80}"
+        )
+    return message_id
 
 
 def check_size(what: str, payload: bytes, nc: Client, message_id: str) -> None:

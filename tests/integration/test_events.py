@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from aegis_sdk import STREAM_NAME, Event, Service
+from aegis_sdk import STREAM_NAME, Event, Service, ValidationError
 from aegis_sdk.infrastructure import event_stream
 from aegis_sdk.infrastructure.serialization import decode
 
@@ -83,6 +83,25 @@ async def test_republishing_the_same_message_id_is_deduplicated(bus, nc, unique)
     await bus.publish_event(Event(unique, "created", {"id": 2}))
     info = await nc.jetstream().stream_info(STREAM_NAME, subjects_filter=subject)
     assert info.state.subjects == {subject: 2}
+
+
+@pytest.mark.parametrize("message_id", ["", "a\r\nNats-Expected-Stream: other", "tab\there", 7])
+async def test_an_event_id_that_cannot_be_its_header_is_refused_before_sending(
+    bus, nc, unique, message_id
+):
+    await bus.publish_event(Event(unique, "created", {"n": 0}))  # the stream exists
+    sent = bus._conns[0].stats["out_msgs"]
+    bad = Event(unique, "created", {"n": 1})
+    bad.message_id = message_id
+    with pytest.raises(ValidationError, match="message_id"):
+        await bus.publish_event(bad)
+    good = [Event(unique, "created", {"n": n}) for n in range(2, 5)]
+    with pytest.raises(ValidationError, match="message_id"):  # none of the batch goes out
+        await bus.publish_events([*good, bad])
+    assert bus._conns[0].stats["out_msgs"] == sent
+    subject = f"events.{unique}.created"
+    info = await nc.jetstream().stream_info(STREAM_NAME, subjects_filter=subject)
+    assert info.state.subjects == {subject: 1}
 
 
 @pytest.mark.parametrize(
