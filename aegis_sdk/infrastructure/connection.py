@@ -36,10 +36,17 @@ _ABANDON_TIMEOUT = 0.25
 _REFUSAL_TEXTS = ("authorization violation", "authentication", "tls required", "secure connection")
 
 
-def is_refusal(exc: BaseException) -> bool:
-    """The server (or TLS) refused us: trying again with the same settings cannot help."""
+def is_refusal(exc: BaseException, server_info: dict[str, Any] | None = None) -> bool:
+    """The server (or TLS) refused us: trying again with the same settings cannot help.
+
+    A server that verifies client certificates (``tls_verify`` in its INFO) hangs up on a
+    client without an acceptable one right after the TLS handshake; with TLS 1.3 the client
+    may see that as a broken pipe or a reset instead of the certificate alert, depending
+    on which comes first."""
     if isinstance(exc, nats.errors.AuthorizationError | ssl.SSLError):
         return True
+    if isinstance(exc, BrokenPipeError | ConnectionResetError):
+        return bool(server_info and server_info.get("tls_verify"))
     text = str(exc).lower()
     return any(t in text for t in _REFUSAL_TEXTS)
 
@@ -147,6 +154,12 @@ class Link:
         await self.requests.start()
 
     def _refusal(self, where: str, cause: BaseException) -> str:
+        if isinstance(cause, BrokenPipeError | ConnectionResetError):
+            return (
+                f"NATS at {where} verifies client certificates and hung up right after the "
+                f"TLS handshake ({self.describe(cause)}); check the tls= context: its client "
+                "certificate and the CA the server trusts"
+            )
         if isinstance(cause, ssl.SSLError):
             return (
                 f"TLS handshake with NATS at {where} failed ({self.describe(cause)}); "
@@ -234,7 +247,7 @@ class Link:
         else:
             log.warning("NATS error on connection %d: %s", self.index, self.describe(exc))
         await self._user("error_cb", exc)
-        if self._connecting and is_refusal(exc):
+        if self._connecting and is_refusal(exc, self.nc._server_info):
             raise _Refused(exc)  # out of nats-py's connect loop, which would retry forever
 
     async def _disconnected(self, nc: Client, requests: RequestMux) -> None:

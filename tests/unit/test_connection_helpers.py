@@ -35,3 +35,14 @@ def test_refusals(exc):
 )
 def test_retryable(exc):
     assert not is_refusal(exc)
+
+
+VERIFIES_CLIENTS = {"tls_required": True, "tls_verify": True}
+
+
+@pytest.mark.parametrize("exc", [BrokenPipeError(32, "Broken pipe"), ConnectionResetError()])
+def test_a_hang_up_after_tls_is_a_refusal_only_where_client_certificates_are_verified(exc):
+    assert is_refusal(exc, VERIFIES_CLIENTS)
+    assert not is_refusal(exc, {"tls_required": True})
+    assert not is_refusal(exc, {})
+    assert not is_refusal(exc)
