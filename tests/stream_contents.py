@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import nats
+import nats.js.errors
 from nats.js import api
 
 from aegis_sdk import STREAM_NAME
 from aegis_sdk.infrastructure.serialization import decode
+
+UNAVAILABLE_FOR = 10.0  # seconds a read may keep getting "service unavailable"
 
 
 async def stored_message_ids(url: str, subject: str, **connect) -> list[str]:
@@ -26,9 +31,18 @@ async def stored_message_ids(url: str, subject: str, **connect) -> list[str]:
             ),
         )
         ids: list[str] = []
+        give_up = asyncio.get_running_loop().time() + UNAVAILABLE_FOR
         while len(ids) < expected:
-            for msg in await sub.fetch(batch=1000, timeout=5):
-                ids.append(decode(msg.data)[0]["message_id"])
+            try:
+                batch = await sub.fetch(batch=1000, timeout=5)
+            except nats.js.errors.ServiceUnavailableError:
+                # in a cluster just after a node came back, the new consumer may have no
+                # leader for a moment
+                if asyncio.get_running_loop().time() > give_up:
+                    raise
+                await asyncio.sleep(0.25)
+                continue
+            ids.extend(decode(msg.data)[0]["message_id"] for msg in batch)
         await sub.unsubscribe()
         return ids
     finally:
