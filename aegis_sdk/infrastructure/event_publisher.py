@@ -18,7 +18,6 @@ from typing import Any
 
 import nats.errors
 import nats.js.errors
-from nats.aio.client import Client
 
 from ..domain.errors import (
     PayloadTooLargeError,
@@ -58,8 +57,7 @@ class EventPublisher:
         stream keeps one copy) until the publish timeout; then raises ``PublishError``."""
         subject = event_subject(event.domain, event.event_type)
         payload = encode(event.to_wire(), self.serializer)
-        message_id = checked_id(event.message_id)
-        check_size(f"event {message_id}", payload, self._pool.pick().nc, message_id)
+        message_id = checked_id(event.message_id, payload, self._pool.pick().nc.max_payload)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         last: BaseException | str = "no attempt"
@@ -122,10 +120,7 @@ class EventPublisher:
         frames: list[fast_ingest.Frame] = []
         for e in events:
             payload = encode(e.to_wire(), serializer)
-            message_id = checked_id(e.message_id)
-            size = len(payload) + MSG_ID_HEADER + len(message_id)
-            if size > limit:
-                raise PayloadTooLargeError(f"event {message_id}", size, limit)
+            message_id = checked_id(e.message_id, payload, limit)
             key = (e.domain, e.event_type)
             subject = subjects.get(key) or subjects.setdefault(key, event_subject(*key))
             frames.append((subject, payload, message_id))
@@ -242,21 +237,19 @@ class EventPublisher:
 MSG_ID_HEADER = len(b"NATS/1.0\r\nNats-Msg-Id: \r\n\r\n")  # the block, less the id
 
 
-def checked_id(message_id: Any) -> str:
-    """An event's message id as its ``Nats-Msg-Id`` header: a line break in it would start
-    a header of its own, and an empty one would turn off de-duplication."""
+def checked_id(message_id: Any, payload: bytes, limit: int) -> str:
+    """An event's message id, checked as its ``Nats-Msg-Id`` header (a line break in it
+    would start a header of its own, an empty one would turn off de-duplication) and for
+    the size of the frame it heads: ``payload`` and its header block within ``limit``."""
     if type(message_id) is not str or not message_id or not message_id.isprintable():
         raise ValidationError(
             "an event's message_id must be a non-empty string of printable characters, "
             f"got {message_id!r:.80}"
         )
-    return message_id
-
-
-def check_size(what: str, payload: bytes, nc: Client, message_id: str) -> None:
     size = len(payload) + MSG_ID_HEADER + len(message_id)
-    if size > nc.max_payload:
-        raise PayloadTooLargeError(what, size, nc.max_payload)
+    if size > limit:
+        raise PayloadTooLargeError(f"event {message_id}", size, limit)
+    return message_id
 
 
 def retryable(error: dict[str, Any]) -> bool:
