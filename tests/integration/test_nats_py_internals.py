@@ -8,6 +8,7 @@ nats-py release that changes any of them fails here by name."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import nats
@@ -17,6 +18,18 @@ from aegis_sdk.infrastructure.connection import sync
 from aegis_sdk.infrastructure.dispatch import Dispatch
 
 from .conftest import wait_for
+
+
+@contextlib.asynccontextmanager
+async def receiving(nats_url, connect_options, subject):
+    """A subscription on a connection of its own, known to the server once yielded."""
+    receiver = await nats.connect(nats_url, **connect_options)
+    try:
+        sub = await receiver.subscribe(subject)
+        await sync(receiver)
+        yield sub
+    finally:
+        await receiver.close()
 
 
 async def test_subscribe_future_hands_over_every_message_in_order(nc, unique):
@@ -50,10 +63,7 @@ async def test_a_failing_handler_is_logged_and_the_next_messages_still_arrive(nc
 
 
 async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_options, unique):
-    receiver = await nats.connect(nats_url, **connect_options)
-    try:
-        sub = await receiver.subscribe(f"{unique}.wire")
-        await sync(receiver)
+    async with receiving(nats_url, connect_options, f"{unique}.wire") as sub:
         before = nc.stats["out_msgs"]
         frames = (
             wire.pub_frame(f"{unique}.wire", "", b"one")
@@ -63,8 +73,6 @@ async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_op
         assert wire.ready(nc)
         await wire.send(nc, frames, messages=3)
         first, second, third = [await sub.next_msg(timeout=2) for _ in range(3)]
-    finally:
-        await receiver.close()
     assert (first.data, first.reply, first.headers) == (b"one", "", None)
     assert (second.data, second.reply) == (b"two", f"{unique}.reply")
     assert second.headers == {"Nats-Msg-Id": "id-2"}
@@ -75,15 +83,10 @@ async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_op
 async def test_a_frame_pushed_without_awaiting_arrives_as_published(
     nc, nats_url, connect_options, unique
 ):
-    receiver = await nats.connect(nats_url, **connect_options)
-    try:
-        sub = await receiver.subscribe(f"{unique}.push")
-        await sync(receiver)
+    async with receiving(nats_url, connect_options, f"{unique}.push") as sub:
         before = nc.stats["out_msgs"]
         assert wire.push(nc, wire.pub_frame(f"{unique}.push", f"{unique}.reply", b"pushed"))
         got = await sub.next_msg(timeout=2)  # the flusher was kicked: nothing else sends it
-    finally:
-        await receiver.close()
     assert (got.data, got.reply) == (b"pushed", f"{unique}.reply")
     assert nc.stats["out_msgs"] == before + 1
 
@@ -102,10 +105,7 @@ async def test_push_refuses_a_frame_beyond_the_buffer_limit_and_a_closed_client(
 async def test_a_frame_written_now_arrives_and_only_when_nothing_waits_before_it(
     nc, nats_url, connect_options, unique
 ):
-    receiver = await nats.connect(nats_url, **connect_options)
-    try:
-        sub = await receiver.subscribe(f"{unique}.now")
-        await sync(receiver)
+    async with receiving(nats_url, connect_options, f"{unique}.now") as sub:
         before = nc.stats["out_msgs"]
         assert wire.write_now(nc, wire.pub_frame(f"{unique}.now", "", b"first"))
         assert (await sub.next_msg(timeout=2)).data == b"first"
@@ -116,8 +116,6 @@ async def test_a_frame_written_now_arrives_and_only_when_nothing_waits_before_it
         assert not wire.write_now(nc, late)  # it would overtake the buffered frame
         assert wire.push(nc, late)
         got = [(await sub.next_msg(timeout=2)).data for _ in range(2)]
-    finally:
-        await receiver.close()
     assert got == [b"buffered", b"later"]
 
 
