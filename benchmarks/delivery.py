@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import time
 
@@ -179,3 +180,91 @@ class EventDrain(_EventDelivery):
         return significant(cache["time_per_event"]["sdk"] / cache["time_per_event"]["raw"])
 
     track_raw_over_sdk_rate.unit = "ratio raw/SDK rate"
+
+
+RESTART_DOMAIN = "benchrestart"
+FILL_DOMAIN = "benchfill"
+
+
+async def _drain_after_restart(url: str, peer, durable: str) -> dict:
+    """Per round: the subscriber starts and stops at once four times (deployments that
+    stopped right away), its process publishing some of a backlog right after each stop,
+    and the rest after the last; then the subscriber starts again and drains it, behind a
+    stream that already holds other events."""
+    from aegis_sdk import NATSAdapter, Service
+
+    payload = common.payload_params("small")
+    fill = 5_000 if common.QUICK else 50_000
+    backlog = 300 if common.QUICK else 5_000
+    rounds = 1 if common.QUICK else 10
+    bus = NATSAdapter()
+    await bus.connect(url, **common.connect_options())
+    publisher = Service("bench-publisher", bus)
+    per_event, slowest = [], []
+    try:
+        for done in range(0, fill, 10_000):
+            await publisher.publish_events(FILL_DOMAIN, "old", [payload] * min(10_000, fill - done))
+        for _ in range(rounds):
+            left = backlog - peer.command(f"bounce {backlog}", timeout=60)["handled"]
+            result = peer.command(f"drain {left}", timeout=180)
+            if result["count"] < left:
+                raise RuntimeError(f"drained {result['count']} of {left} events")
+            if "bulk" not in result:
+                raise NotImplementedError("the peer does not time the bulk of a drain")
+            per_event.append(result["bulk_seconds"] / result["bulk"])
+            slowest.append(result["seconds"])
+    finally:
+        await bus.disconnect()
+    await _forget_consumers(url, [durable])
+    return {"time_per_event": median(per_event), "slowest_wait": max(slowest)}
+
+
+async def _forget_consumers(url: str, durables: list[str]) -> None:
+    """On a shared server, leave no consumers behind."""
+    if not (common.connect_options() or os.environ.get("AEGIS_NATS_URL")):
+        return
+    nc = await common.raw_connect(url)
+    for durable in durables:
+        with contextlib.suppress(Exception):
+            await nc.jetstream().delete_consumer("AEGIS_EVENTS", durable)
+    await nc.close()
+
+
+class EventDrainAfterRestart:
+    """A durable subscriber (``Service.subscribe``) in its own process, restarted while a
+    backlog of 5,000 events waits behind a stream that already holds 50,000 others: in each
+    of 10 rounds it starts and stops at once four times, its process publishing some of
+    the backlog right after each stop, then it starts again and handles all of it.
+
+    ``track_time_per_event``: seconds per event until 99% of the backlog was handled
+    (median of the rounds). ``track_slowest_wait``: seconds from the restart until the
+    last event was handled, the slowest round: an event that the server pushed while
+    nobody listened waits out the 30 s ack wait and shows here.
+    """
+
+    version = "1"
+    unit = "seconds"
+
+    def setup_cache(self):
+        durable = f"bench-restart-{secrets.token_hex(4)}"
+        spec = (
+            "sdk-drain",
+            {
+                "name": "bench-restart",
+                "pattern": f"events.{RESTART_DOMAIN}.*",
+                "durable": durable,
+                "backlog": RESTART_DOMAIN,
+            },
+        )
+        with nats_target() as url:
+            common.run(_create_stream(url))
+            with peers(url, spec) as (peer,):
+                return common.run(_drain_after_restart(url, peer, durable))
+
+    setup_cache.timeout = 2 * common.SETUP_CACHE_TIMEOUT  # each straggler costs 30 s
+
+    def track_time_per_event(self, cache):
+        return cache["time_per_event"]
+
+    def track_slowest_wait(self, cache):
+        return cache["slowest_wait"]

@@ -6,13 +6,17 @@ Modes:
   sdk-events  an aegis_sdk Service with a durable event subscription that records
               end-to-end latency (handler time minus the event's timestamp)
   sdk-drain   an aegis_sdk Service with a durable subscription that is attached only to
-              drain a stored backlog (command ``drain N``), then detached again
+              drain a stored backlog (command ``drain N``), then detached again; command
+              ``bounce N`` attaches and detaches it at once a few times, as deployments
+              that stop at once, each time publishing some events right after (to option
+              ``backlog``, on a connection of its own), N events in all
   raw-drain   the same with a plain nats-py push consumer that decodes and acks each event
 
 It prints one JSON line when ready, then answers commands read from stdin, one per line:
 ``stats`` (counters and samples), ``mem`` (resident and peak bytes), ``cpu`` (process CPU
 seconds, precise to the nanosecond unlike psutil's clock ticks), ``reset``, ``drain N``
-(seconds and CPU seconds to handle N stored events); EOF stops it. Option ``loop``:
+(seconds and CPU seconds to handle N stored events, and when 99% of them were handled),
+``bounce``; EOF stops it. Option ``loop``:
 ``uvloop`` runs the peer on uvloop. A peer that cannot start answers ``{"error": ...}``.
 """
 
@@ -107,18 +111,21 @@ async def sdk_events(url: str, opts: dict, state: dict):
 class Drain:
     """Attach a consumer, count events until ``n`` were handled, detach: time and CPU."""
 
-    def __init__(self, attach, detach) -> None:
-        self.attach, self.detach = attach, detach
-        self.count, self.target = 0, 0
+    def __init__(self, attach, detach, publish=None) -> None:
+        self.attach, self.detach, self.publish = attach, detach, publish
+        self.count, self.target, self.bulk = 0, 0, 0
+        self.bulk_at = 0.0
         self.done: asyncio.Future | None = None
 
     def handled(self) -> None:
         self.count += 1
+        if self.count == self.bulk:
+            self.bulk_at = time.perf_counter()
         if self.count >= self.target and self.done is not None and not self.done.done():
             self.done.set_result(None)
 
     async def run(self, n: int) -> dict:
-        self.count, self.target = 0, n
+        self.count, self.target, self.bulk = 0, n, max(n * 99 // 100, 1)
         self.done = asyncio.get_running_loop().create_future()
         cpu0, t0 = time.process_time(), time.perf_counter()
         await self.attach()
@@ -127,7 +134,26 @@ class Drain:
         finally:
             seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             await self.detach()
-        return {"seconds": seconds, "cpu": cpu, "count": self.count}
+        return {
+            "seconds": seconds,
+            "cpu": cpu,
+            "count": self.count,
+            "bulk": self.bulk,
+            "bulk_seconds": self.bulk_at - t0,
+        }
+
+    async def bounce(self, n: int, times: int = 4, first: int = 25) -> dict:
+        """Attach and detach ``times`` times, each time publishing ``first`` events right
+        after detaching (events keep coming while a deployment restarts), then the rest
+        of ``n``; answer how many events were handled meanwhile."""
+        self.count, self.target = 0, n + 1
+        for _ in range(times):
+            await self.attach()
+            await self.detach()
+            await self.publish(min(first, n))
+            n -= min(first, n)
+        await self.publish(n)
+        return {"handled": self.count}
 
 
 async def sdk_drain(url: str, opts: dict, state: dict):
@@ -141,12 +167,20 @@ async def sdk_drain(url: str, opts: dict, state: dict):
     async def on_event(event):
         drain.handled()
 
-    drain = Drain(service.start, service.stop)
+    publisher_bus = NATSAdapter()  # a connection of its own, as another service would be
+    await publisher_bus.connect(url, **connect_options())
+    publisher = Service(f"{opts['name']}-publisher", publisher_bus)
+
+    async def publish(n: int) -> None:
+        await publisher.publish_events(opts["backlog"], "e", [{"data": "x" * 80}] * n)
+
+    drain = Drain(service.start, service.stop, publish)
     await service.start()  # creates the durable consumer; the backlog comes after
     await service.stop()
     state["drain"], state["instance"] = drain, service.instance_id
 
     async def close():
+        await publisher_bus.disconnect()
         await bus.disconnect()
 
     return close
@@ -238,6 +272,8 @@ async def main(mode: str, url: str, opts: dict) -> None:
             _reply(_memory())
         elif line.startswith("drain "):
             _reply(await state["drain"].run(int(line.split()[1])))
+        elif line.startswith("bounce "):
+            _reply(await state["drain"].bounce(int(line.split()[1])))
         elif line == "reset":
             state["count"] = 0
             state.get("latencies", []).clear()

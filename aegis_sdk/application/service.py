@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.errors import AegisError, RemoteError, ServiceOverloadedError, ValidationError
 from ..domain.models import DEFAULT_RPC_TIMEOUT, Event, RPCRequest, RPCResponse, events_of
+from ..domain.start_from import NEW, StartFrom, validate_start_from
 from ..domain.subjects import validate_event_pattern, validate_name
 from ..ports.message_bus import MessageBus, Subscription
 
@@ -54,7 +55,7 @@ class Service:
         self.max_concurrency = max_concurrency
         self.max_pending = max_pending
         self._rpc_handlers: dict[str, RPCHandler] = {}
-        self._event_handlers: list[tuple[str, str | None, EventCallback, int | None]] = []
+        self._event_handlers: list[tuple[str, str | None, EventCallback, dict[str, Any]]] = []
         self._subscriptions: list[Subscription] = []
         self._running = False
 
@@ -76,7 +77,12 @@ class Service:
         return register
 
     def subscribe(
-        self, pattern: str, durable: str | None = None, *, max_ack_pending: int | None = None
+        self,
+        pattern: str,
+        durable: str | None = None,
+        *,
+        max_ack_pending: int | None = None,
+        start_from: StartFrom = NEW,
     ) -> Callable[[EventCallback], EventCallback]:
         """Handle events matching ``pattern``, one at a time, at least once.
 
@@ -84,8 +90,14 @@ class Service:
         acknowledged: that bounds the memory a slow handler can make the service hold.
         Keep ``max_ack_pending`` times the handler's duration below the 30 s ack wait, or
         events waiting their turn are delivered again (handled twice, never lost).
+
+        ``start_from`` says where a subscription made for the first time starts reading:
+        ``"new"`` (default) events published from now on, ``"all"`` every stored event,
+        or a timezone-aware ``datetime``: events stored since then. A durable subscription
+        that exists already goes on where it stopped.
         """
         validate_event_pattern(pattern)
+        start_from = validate_start_from(start_from)
         if durable is not None:
             validate_name("durable name", durable)
         if max_ack_pending is not None and (
@@ -98,7 +110,10 @@ class Service:
             )
 
         def register(fn: EventCallback) -> EventCallback:
-            self._event_handlers.append((pattern, durable, fn, max_ack_pending))
+            options: dict[str, Any] = {} if start_from == NEW else {"start_from": start_from}
+            if max_ack_pending is not None:
+                options["max_ack_pending"] = max_ack_pending
+            self._event_handlers.append((pattern, durable, fn, options))
             return fn
 
         return register
@@ -119,10 +134,9 @@ class Service:
                         max_pending=self.max_pending,
                     )
                 )
-            for pattern, durable, fn, max_ack_pending in self._event_handlers:
-                limit = {} if max_ack_pending is None else {"max_ack_pending": max_ack_pending}
+            for pattern, durable, fn, options in self._event_handlers:
                 self._subscriptions.append(
-                    await self.bus.subscribe_event(pattern, _as_coroutine(fn), durable, **limit)
+                    await self.bus.subscribe_event(pattern, _as_coroutine(fn), durable, **options)
                 )
         except BaseException:
             await self._unsubscribe_all()

@@ -95,6 +95,24 @@ class LinkSubscription:
         self.link.subscriptions.discard(self)
         await self.sub.unsubscribe()
 
+    async def drain(self) -> None:
+        """Unsubscribe, then hand the messages already received to the callback."""
+        self.link.subscriptions.discard(self)
+        await self.sub.drain()
+
+    def stop(self) -> list[Any]:
+        """Stop handing messages to the callback (cancelling the one it is handling) and
+        return those still waiting for it."""
+        self.link.subscriptions.discard(self)
+        self.sub._stop_processing()
+        self.sub._conn._remove_sub(self.sub._id)
+        queue = self.sub._pending_queue
+        waiting = []
+        while queue is not None and not queue.empty():
+            waiting.append(queue.get_nowait())
+            queue.task_done()
+        return waiting
+
 
 class Link:
     def __init__(

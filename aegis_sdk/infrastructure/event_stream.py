@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from nats.js import api
+
+from ..domain.start_from import ALL, NEW, StartFrom
 
 STREAM_NAME = "AEGIS_EVENTS"
 STREAM_SUBJECTS = ["events.>"]
@@ -37,9 +41,13 @@ def deliver_subject_for(durable: str) -> str:
 
 
 def consumer_config(
-    pattern: str, deliver_subject: str, durable: str | None, max_ack_pending: int
+    pattern: str,
+    deliver_subject: str,
+    durable: str | None,
+    max_ack_pending: int,
+    start_from: StartFrom = NEW,
 ) -> api.ConsumerConfig:
-    return api.ConsumerConfig(
+    config = api.ConsumerConfig(
         durable_name=durable,
         deliver_subject=deliver_subject,
         deliver_group=durable,
@@ -51,6 +59,20 @@ def consumer_config(
         filter_subject=pattern,
         inactive_threshold=None if durable else EPHEMERAL_INACTIVE_SECONDS,
     )
+    start_at(config, start_from)
+    return config
+
+
+def start_at(config: api.ConsumerConfig, start_from: StartFrom) -> None:
+    """Set ``config``'s deliver policy (and start time) from ``start_from``."""
+    if start_from == NEW:
+        config.deliver_policy, config.opt_start_time = api.DeliverPolicy.NEW, None
+    elif start_from == ALL:
+        config.deliver_policy, config.opt_start_time = api.DeliverPolicy.ALL, None
+    else:
+        assert isinstance(start_from, datetime.datetime)
+        config.deliver_policy = api.DeliverPolicy.BY_START_TIME
+        config.opt_start_time = start_from.astimezone(datetime.UTC)
 
 
 def nak_delay(num_delivered: int) -> float:

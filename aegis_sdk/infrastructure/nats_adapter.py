@@ -23,6 +23,7 @@ from ..domain.errors import (
     ValidationError,
 )
 from ..domain.models import Event, RPCRequest, RPCResponse
+from ..domain.start_from import NEW, StartFrom, validate_start_from
 from ..domain.subjects import rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
 from . import event_stream
@@ -222,8 +223,13 @@ class NATSAdapter(MessageBus):
         durable: str | None = None,
         *,
         max_ack_pending: int = event_stream.MAX_ACK_PENDING,
+        start_from: StartFrom = NEW,
     ) -> Subscription:
+        """Deliver events matching ``pattern`` to ``handler``, at least once. A new consumer
+        starts at ``start_from``: ``"new"`` events, ``"all"`` stored ones, or those stored
+        since an aware ``datetime``; an existing durable one goes on where it stopped."""
         validate_event_pattern(pattern)
+        start_from = validate_start_from(start_from)
         if durable is not None:
             validate_name("durable name", durable)
         if isinstance(max_ack_pending, bool) or not isinstance(max_ack_pending, int):
@@ -239,6 +245,7 @@ class NATSAdapter(MessageBus):
             durable,
             max_ack_pending,
             self._stream.ensure,
+            start_from,
         )
         await sub.open()
         self._event_subs.add(sub)

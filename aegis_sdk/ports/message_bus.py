@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 
 from ..domain.models import Event, RPCRequest, RPCResponse
+from ..domain.start_from import NEW, StartFrom
 
 RequestHandler = Callable[[RPCRequest], Awaitable[RPCResponse]]
 EventHandler = Callable[[Event], Awaitable[None]]
@@ -63,8 +64,10 @@ class MessageBus(ABC):
         durable: str | None = None,
         *,
         max_ack_pending: int = 1000,
+        start_from: StartFrom = NEW,
     ) -> Subscription:
         """Deliver matching events at least once; ack after ``handler`` returns.
 
-        At most ``max_ack_pending`` events are delivered and not yet acknowledged.
+        At most ``max_ack_pending`` events are delivered and not yet acknowledged. A new
+        subscription starts at ``start_from`` (``domain.start_from``).
         """
