@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.errors import AegisError, RemoteError, ServiceOverloadedError, ValidationError
 from ..domain.models import DEFAULT_RPC_TIMEOUT, Event, RPCRequest, RPCResponse, events_of
+from ..domain.reply_subjects import ServiceCounters, validate_reply_prefixes
 from ..domain.start_from import NEW, StartFrom, validate_start_from
 from ..domain.subjects import validate_event_pattern, validate_name
 from ..ports.message_bus import MessageBus, Subscription
@@ -32,6 +33,11 @@ class Service:
     ``ServiceOverloadedError`` at once. An async handler still running at its caller's
     deadline is cancelled, and the caller gets ``RPCTimeoutError``. A sync handler runs on
     the event loop and must not block: make it async, or use ``asyncio.to_thread``.
+
+    Replies go only to inboxes: the connection's inbox prefix (``_INBOX.`` or the
+    ``inbox_prefix`` given to ``connect``) and ``reply_prefixes``, for callers that use
+    inbox prefixes of their own. A request naming any other reply subject is dropped,
+    logged (rate-limited) and counted in ``counters.refused_replies``.
     """
 
     def __init__(
@@ -43,6 +49,7 @@ class Service:
         *,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         max_pending: int = DEFAULT_MAX_PENDING,
+        reply_prefixes: Sequence[str] = (),
     ) -> None:
         self.name = validate_name("service name", name)
         self.bus = bus
@@ -54,6 +61,8 @@ class Service:
             raise ValidationError(f"max_pending must be >= 0, got {max_pending!r}")
         self.max_concurrency = max_concurrency
         self.max_pending = max_pending
+        self.reply_prefixes = validate_reply_prefixes(reply_prefixes)
+        self.counters = ServiceCounters()
         self._rpc_handlers: dict[str, RPCHandler] = {}
         self._event_handlers: list[tuple[str, str | None, EventCallback, dict[str, Any]]] = []
         self._subscriptions: list[Subscription] = []
@@ -132,6 +141,8 @@ class Service:
                         self._request_handler(fn),
                         max_concurrency=self.max_concurrency,
                         max_pending=self.max_pending,
+                        reply_prefixes=self.reply_prefixes,
+                        counters=self.counters,
                     )
                 )
             for pattern, durable, fn, options in self._event_handlers:

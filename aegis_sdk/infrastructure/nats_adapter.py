@@ -23,6 +23,7 @@ from ..domain.errors import (
     ValidationError,
 )
 from ..domain.models import Event, RPCRequest, RPCResponse
+from ..domain.reply_subjects import ServiceCounters, validate_reply_prefixes
 from ..domain.start_from import NEW, StartFrom, validate_start_from
 from ..domain.subjects import rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
@@ -34,6 +35,7 @@ from .event_publisher import EventPublisher
 from .event_subscriptions import EventSubscription
 from .pool import Pool
 from .redaction import Redactor, redact
+from .reply_guard import Replies, reply_prefixes_of
 from .rpc_client import RPCClient
 from .rpc_server import RequestServer
 from .serialization import Format, validate_format
@@ -181,6 +183,8 @@ class NATSAdapter(MessageBus):
         *,
         max_concurrency: int = 100,
         max_pending: int = 1000,
+        reply_prefixes: Sequence[str] = (),
+        counters: ServiceCounters | None = None,
     ) -> Subscription:
         subject = rpc_subject(service, method)
         link = self._pool.first()
@@ -192,6 +196,10 @@ class NATSAdapter(MessageBus):
             deadlines=self._deadlines,
             tasks=self._tasks,
             link=link,
+            replies=Replies(
+                reply_prefixes_of(link.nc, validate_reply_prefixes(reply_prefixes)),
+                counters or ServiceCounters(),
+            ),
         )
         mark = link.watch.mark()
         sub = await link.subscribe(subject, service, dispatch=Dispatch(server.dispatch))

@@ -19,6 +19,7 @@ from . import wire
 from .connection import Link
 from .deadlines import DeadlineWatch
 from .eager import start_eagerly
+from .reply_guard import Replies
 from .serialization import Format, decode, detect_format, encode
 from .slots import Slots
 
@@ -40,6 +41,7 @@ class RequestServer:
         deadlines: DeadlineWatch,
         tasks: set[asyncio.Task[None]],
         link: Link,
+        replies: Replies,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -49,13 +51,19 @@ class RequestServer:
         self._deadlines = deadlines
         self._tasks = tasks
         self._link = link
+        self._replies = replies
+        self._reply_prefixes = replies.prefixes
 
     def dispatch(self, msg: Msg) -> None:
         """Take one request as nats-py reads it (``Dispatch``): check it, admit it, and run
         its handler at once; on Python 3.12+ only a handler that has to wait becomes a
         task (``eager``)."""
-        if not msg.reply:
+        reply = msg.reply
+        if not reply:
             log.warning("ignored a request on %s without a reply subject", msg.subject)
+            return
+        if not reply.startswith(self._reply_prefixes):
+            self._replies.refuse(msg.subject, reply)
             return
         try:
             wire, fmt = decode(msg.data)

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 
 from ..domain.models import Event, RPCRequest, RPCResponse
+from ..domain.reply_subjects import ServiceCounters
 from ..domain.start_from import NEW, StartFrom
 
 RequestHandler = Callable[[RPCRequest], Awaitable[RPCResponse]]
@@ -41,11 +42,15 @@ class MessageBus(ABC):
         *,
         max_concurrency: int,
         max_pending: int,
+        reply_prefixes: Sequence[str] = (),
+        counters: ServiceCounters | None = None,
     ) -> Subscription:
         """Serve ``rpc.<service>.<method>`` in the service's queue group.
 
         At most ``max_concurrency`` handlers run at once and ``max_pending`` more wait;
-        beyond that a request gets a ``ServiceOverloadedError`` reply at once.
+        beyond that a request gets a ``ServiceOverloadedError`` reply at once. Replies go
+        only to the connection's inbox prefix and ``reply_prefixes``; other requests are
+        dropped and counted in ``counters``.
         """
 
     @abstractmethod
