@@ -11,6 +11,11 @@ Modes:
               that stop at once, each time publishing some events right after (to option
               ``backlog``, on a connection of its own), N events in all
   raw-drain   the same with a plain nats-py push consumer that decodes and acks each event
+  sdk-fair    an aegis_sdk Service with a slow method (``slow``, 10 ms) and a fast one
+              (``ping``)
+  flood       a plain nats-py client that floods a service's method with requests as the
+              SDK writes them, without waiting (command ``flood N``): how long sending took,
+              and how the replies came back
 
 It prints one JSON line when ready, then answers commands read from stdin, one per line:
 ``stats`` (counters and samples), ``mem`` (resident and peak bytes), ``cpu`` (process CPU
@@ -23,6 +28,7 @@ seconds, precise to the nanosecond unlike psutil's clock ticks), ``reset``, ``dr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -225,6 +231,72 @@ async def raw_drain(url: str, opts: dict, state: dict):
     return nc.drain
 
 
+async def sdk_fair(url: str, opts: dict, state: dict):
+    def register(service):
+        @service.rpc("slow")
+        async def slow(params):
+            state["count"] += 1
+            await asyncio.sleep(0.01)
+            return params
+
+        @service.rpc("ping")
+        async def ping(params):
+            return "pong"
+
+    return await _sdk_service(url, opts, state, register)
+
+
+class Flood:
+    """``n`` requests to ``subject`` as fast as nats-py can send them, replies counted."""
+
+    def __init__(self, nc, subject: str, payload: bytes) -> None:
+        self.nc, self.subject, self.payload = nc, subject, payload
+        self.replies: dict[str, int] = {}
+        self.inbox = nc.new_inbox()
+        self.expected = 0
+        self.all_in: asyncio.Future | None = None
+
+    async def on_reply(self, msg) -> None:
+        data = msg.data
+        kind = (
+            "overloaded"
+            if b"ServiceOverloaded" in data
+            else "ok"
+            if b"\xa7success\xc3" in data
+            else "error"
+        )
+        self.replies[kind] = self.replies.get(kind, 0) + 1
+        if sum(self.replies.values()) >= self.expected and not self.all_in.done():
+            self.all_in.set_result(None)
+
+    async def run(self, n: int) -> dict:
+        self.replies, self.expected = {}, n
+        self.all_in = asyncio.get_running_loop().create_future()
+        publish, subject, payload, inbox = self.nc.publish, self.subject, self.payload, self.inbox
+        t0 = time.perf_counter()
+        for i in range(n):
+            await publish(subject, payload, reply=f"{inbox}.{i}")
+        await self.nc.flush()
+        sent = time.perf_counter() - t0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.all_in, 60)
+        return {"sent_seconds": sent, "seconds": time.perf_counter() - t0, **self.replies}
+
+
+async def flood(url: str, opts: dict, state: dict):
+    import msgpack
+
+    from aegis_sdk import RPCRequest
+
+    nc = await raw_connect(url, pending_size=64 * 1024 * 1024)
+    request = RPCRequest.call(opts["name"], opts["method"], {"data": "x" * 80}, 5.0, "flood")
+    flooder = Flood(nc, f"rpc.{opts['name']}.{opts['method']}", msgpack.packb(request.to_wire()))
+    await nc.subscribe(f"{flooder.inbox}.*", cb=flooder.on_reply)
+    await nc.flush()
+    state["flood"], state["instance"] = flooder, "flood"
+    return nc.drain
+
+
 def _memory() -> dict:
     import resource
 
@@ -241,6 +313,8 @@ MODES = {
     "sdk-events": sdk_events,
     "sdk-drain": sdk_drain,
     "raw-drain": raw_drain,
+    "sdk-fair": sdk_fair,
+    "flood": flood,
 }
 
 
@@ -272,6 +346,8 @@ async def main(mode: str, url: str, opts: dict) -> None:
             _reply(_memory())
         elif line.startswith("drain "):
             _reply(await state["drain"].run(int(line.split()[1])))
+        elif line.startswith("flood "):
+            _reply(await state["flood"].run(int(line.split()[1])))
         elif line.startswith("bounce "):
             _reply(await state["drain"].bounce(int(line.split()[1])))
         elif line == "reset":

@@ -47,13 +47,14 @@ class _FirstConnectFailed(Exception):
         self.cause = cause
 
 
-async def raw_connect(servers: str | list[str], timeout: float = CONNECT_TIMEOUT):
+async def raw_connect(servers: str | list[str], timeout: float = CONNECT_TIMEOUT, **options):
     """A nats-py connection to ``servers`` (a URL, or a cluster's URLs) with the
     environment's credentials.
 
     nats-py retries a failed *first* connect forever (wrong password or nobody listening
     alike); here it ends with a ConnectionError saying why once every server has failed
     once, and so does ``timeout``. Once connected, reconnecting is nats-py's as usual.
+    ``options`` go to ``connect`` as well.
     """
     from nats.aio.client import Client
 
@@ -78,6 +79,7 @@ async def raw_connect(servers: str | list[str], timeout: float = CONNECT_TIMEOUT
                 error_cb=on_error,
                 connect_timeout=min(2.0, timeout),
                 **connect_options(),
+                **options,
             ),
             timeout,
         )

@@ -138,6 +138,14 @@ def rpc_section(res: Results) -> list[str]:
         "Queue group of 3 instances: busiest instance took "
         f"{ratio_text(res.value('rpc.RPCQueueGroup.track_busiest_over_fair_share'))} "
         "its fair share (1.00x = perfectly even).",
+        "",
+        "Overload: while 100,000 requests flood a slow method (10 ms a call), another method "
+        "of the same service, called every 10 ms, answers in "
+        f"p50 {ms(res.value('overload.OtherMethodDuringFlood.track_p50'))} ms, "
+        f"p99 {ms(res.value('overload.OtherMethodDuringFlood.track_p99'))} ms, "
+        f"max {ms(res.value('overload.OtherMethodDuringFlood.track_max'))} ms; flood requests "
+        "left without a reply: "
+        f"{n(res.value('overload.OtherMethodDuringFlood.track_unanswered'))}.",
     ]
 
 

@@ -147,7 +147,10 @@ class Link:
         text = self.redact(exc)
         return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
-    async def open(self, servers: list[str], options: dict[str, Any], timeout: float) -> None:
+    async def open(
+        self, servers: list[str], options: dict[str, Any], timeout: float, *, calls: bool = True
+    ) -> None:
+        """Connect; ``calls``: also listen for the replies to calls made on it."""
         self.servers, self.options = list(servers), dict(options)
         where = self.redact(", ".join(servers))
         self._connecting = True
@@ -169,7 +172,8 @@ class Link:
             ) from None
         finally:
             self._connecting = False
-        await self.requests.start()
+        if calls:
+            await self.requests.start()
 
     def _refusal(self, where: str, cause: BaseException) -> str:
         if isinstance(cause, BrokenPipeError | ConnectionResetError):

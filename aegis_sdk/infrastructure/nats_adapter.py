@@ -8,7 +8,6 @@ subscriptions (``event_subscriptions``), and the events stream (``stream_guard``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -49,11 +48,18 @@ DEFAULT_INITIAL_CONNECT_TIMEOUT = 10.0
 __all__ = ["NATSAdapter", "redact"]
 
 
-class _NatsSubscription(Subscription):
-    def __init__(self, sub: LinkSubscription) -> None:
+class _Served(Subscription):
+    """An RPC method served on a connection of its own, closed with it."""
+
+    def __init__(self, sub: LinkSubscription, links: set[Link]) -> None:
         self._sub = sub
+        self._links = links
 
     async def unsubscribe(self) -> None:
+        link = self._sub.link
+        if link not in self._links:
+            return  # closed already, by the adapter's disconnect
+        self._links.discard(link)
         try:
             await self._sub.unsubscribe()
             # the server must know before we return: else it may still route a request
@@ -61,6 +67,7 @@ class _NatsSubscription(Subscription):
             await sync(self._sub.nc)
         except nats.errors.Error as exc:
             log.debug("unsubscribe: %s", exc)
+        await link.drain()  # replies still being written go out first
 
 
 class NATSAdapter(MessageBus):
@@ -92,6 +99,8 @@ class NATSAdapter(MessageBus):
         self._tasks: set[asyncio.Task[None]] = set()
         self._deadlines = DeadlineWatch()
         self._event_subs: set[EventSubscription] = set()
+        self._serving: set[Link] = set()  # a connection per RPC method served
+        self._connect_args: tuple[list[str], dict[str, Any], dict[str, Any], float] | None = None
 
     @property
     def publish_timeout(self) -> float:
@@ -152,9 +161,12 @@ class NATSAdapter(MessageBus):
                     raise failure
             raise failures[0]
         self._pool.links = links
+        self._connect_args = (server_list, options, callbacks, initial_connect_timeout)
 
     async def disconnect(self) -> None:
         links, self._pool.links = self._pool.links, []
+        links += list(self._serving)
+        self._serving.clear()
         self._stream.reset()
         self._event_subs.clear()
         for task in list(self._tasks):
@@ -187,7 +199,7 @@ class NATSAdapter(MessageBus):
         counters: ServiceCounters | None = None,
     ) -> Subscription:
         subject = rpc_subject(service, method)
-        link = self._pool.first()
+        link = await self._serving_link()
         server = RequestServer(
             f"{service}.{method}",
             handler,
@@ -201,16 +213,36 @@ class NATSAdapter(MessageBus):
                 counters or ServiceCounters(),
             ),
         )
-        mark = link.watch.mark()
-        sub = await link.subscribe(subject, service, dispatch=Dispatch(server.dispatch))
-        # served once this returns: a caller on another connection must not get "no
-        # responders"; and the server reports a refused SUB before it answers the PING
-        await sync(sub.nc)
-        if link.watch.denied("subscribe", subject, mark):
-            with contextlib.suppress(nats.errors.Error):
-                await sub.unsubscribe()
-            raise PermissionDeniedError("subscribe", subject)
-        return _NatsSubscription(sub)
+        try:
+            mark = link.watch.mark()
+            sub = await link.subscribe(subject, service, dispatch=Dispatch(server.dispatch))
+            # served once this returns: a caller on another connection must not get "no
+            # responders"; and the server reports a refused SUB before it answers the PING
+            await sync(sub.nc)
+            if link.watch.denied("subscribe", subject, mark):
+                raise PermissionDeniedError("subscribe", subject)
+        except BaseException:
+            self._serving.discard(link)
+            await link.close()
+            raise
+        return _Served(sub, self._serving)
+
+    async def _serving_link(self) -> Link:
+        """A connection of its own for one RPC method: a flood of requests to one method
+        queues in its socket and its turns of the event loop, not in front of another
+        method's requests and replies."""
+        if not self._pool.links or self._connect_args is None:
+            raise BusConnectionError("not connected: call connect() first")
+        servers, options, callbacks, timeout = self._connect_args
+        index = len(self._pool.links) + len(self._serving)
+        link = Link(index, self._pool.redact, callbacks, self._on_reconnected)
+        self._serving.add(link)
+        try:
+            await link.open(servers, options, timeout, calls=False)
+        except BaseException:
+            self._serving.discard(link)
+            raise
+        return link
 
     # -- events ---------------------------------------------------------------------------------
 

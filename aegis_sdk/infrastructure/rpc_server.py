@@ -84,13 +84,19 @@ class RequestServer:
                 f"{self.name} has {self.admitted} requests running or waiting, its limit; "
                 "retry later",
             )
-            self._start(respond(self._link, msg, _answering(overloaded, request), fmt))
+            self._refuse(msg, _answering(overloaded, request), fmt)
             return
         self.admitted += 1
         task = self._start(self._serve(msg, request, fmt))
         if task is not None:
             self._deadlines.watch(task, request.timeout)
             task.add_done_callback(self._deadlines.release)
+
+    def _refuse(self, msg: Msg, response: RPCResponse, fmt: Format) -> None:
+        """An overloaded reply, written into the buffer at once where it can be: under a
+        flood every request costs as little as it can, and no task is made for it."""
+        if not self._reply_now(msg, response, fmt):
+            self._start(respond(self._link, msg, response, fmt))
 
     def _start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
         task = start_eagerly(coro)

@@ -459,3 +459,22 @@ async def test_overloaded_service_refuses_at_once(bus, start, unique):
     assert await running == 1
     assert await pending.pop() in (2, 3)
     assert await client.call_rpc(unique, "hold", {"n": 4}) == 4
+
+
+async def test_each_method_is_served_on_a_connection_of_its_own_closed_at_stop(
+    make_bus, unique
+):
+    bus = await make_bus()
+    service = Service(unique, bus)
+    service.rpc("slow")(lambda params: "slow")
+    service.rpc("ping")(lambda params: "pong")
+    for _ in range(3):
+        await service.start()
+        serving = list(bus._serving)
+        assert len(serving) == 2
+        assert len({link.nc for link in serving} | {bus._pool.first().nc}) == 3
+        assert await service.call_rpc(unique, "ping", timeout=2) == "pong"
+        assert await service.call_rpc(unique, "slow", timeout=2) == "slow"
+        await service.stop()
+        assert not bus._serving
+        assert all(link.nc.is_closed for link in serving)
