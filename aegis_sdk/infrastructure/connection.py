@@ -17,7 +17,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import nats.errors
@@ -31,6 +31,8 @@ from .requests import RequestMux
 log = logging.getLogger("aegis_sdk.nats")
 
 Callback = Callable[..., Awaitable[None]]
+# moves a link off a connection whose server is in lame duck mode (``lame_duck.move_off``)
+Mover = Callable[["Link", Client], Coroutine[Any, Any, None]]
 USER_CALLBACKS = ("error_cb", "disconnected_cb", "reconnected_cb", "lame_duck_mode_cb")
 _ABANDON_TIMEOUT = 0.25
 _REFUSAL_TEXTS = ("authorization violation", "authentication", "tls required", "secure connection")
@@ -121,6 +123,7 @@ class Link:
         redactor: Redactor,
         callbacks: dict[str, Callback],
         on_reconnected: Callable[[Link], None],
+        move_off: Mover,
     ) -> None:
         self.index = index
         self.nc = Client()
@@ -134,6 +137,7 @@ class Link:
         self.retiring: set[Client] = set()  # connections moved off, finishing their calls
         self._callbacks = callbacks
         self._on_reconnected = on_reconnected
+        self._move_off = move_off
         self._connecting = False
         self._closing = False
         self._last_error: BaseException | None = None
@@ -293,9 +297,7 @@ class Link:
 
     async def _lame_duck(self, nc: Client) -> None:
         if nc is self.nc and not self._closing and (self._move is None or self._move.done()):
-            from .lame_duck import move_off  # that module builds on this one
-
-            self._move = asyncio.get_running_loop().create_task(move_off(self, nc))
+            self._move = asyncio.get_running_loop().create_task(self._move_off(self, nc))
         await self._user("lame_duck_mode_cb")
 
     async def _user(self, name: str, *args: Any) -> None:

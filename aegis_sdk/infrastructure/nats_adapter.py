@@ -32,6 +32,7 @@ from .deadlines import DeadlineWatch
 from .dispatch import Dispatch
 from .event_publisher import EventPublisher
 from .event_subscriptions import EventSubscription
+from .lame_duck import move_off
 from .pool import Pool
 from .redaction import Redactor, redact
 from .reply_guard import Replies, reply_prefixes_of
@@ -145,10 +146,7 @@ class NATSAdapter(MessageBus):
         options.setdefault("reconnect_time_wait", 0.5)
         options.setdefault("connect_timeout", 2)
         callbacks = {name: options.pop(name) for name in USER_CALLBACKS if options.get(name)}
-        links = [
-            Link(i, self._pool.redact, callbacks, self._on_reconnected)
-            for i in range(self.pool_size)
-        ]
+        links = [self._new_link(i, callbacks) for i in range(self.pool_size)]
         results = await asyncio.gather(
             *(link.open(server_list, options, initial_connect_timeout) for link in links),
             return_exceptions=True,
@@ -174,6 +172,9 @@ class NATSAdapter(MessageBus):
         await self._deadlines.close()
         for link in links:
             await link.drain()
+
+    def _new_link(self, index: int, callbacks: dict[str, Any]) -> Link:
+        return Link(index, self._pool.redact, callbacks, self._on_reconnected, move_off)
 
     def _on_reconnected(self, link: Link) -> None:
         for sub in list(self._event_subs):
@@ -235,7 +236,7 @@ class NATSAdapter(MessageBus):
             raise BusConnectionError("not connected: call connect() first")
         servers, options, callbacks, timeout = self._connect_args
         index = len(self._pool.links) + len(self._serving)
-        link = Link(index, self._pool.redact, callbacks, self._on_reconnected)
+        link = self._new_link(index, callbacks)
         self._serving.add(link)
         try:
             await link.open(servers, options, timeout, calls=False)
