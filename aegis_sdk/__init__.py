@@ -16,7 +16,7 @@ from .domain.errors import (
     ValidationError,
 )
 from .domain.models import Event, RPCRequest, RPCResponse
-from .infrastructure.event_stream import STREAM_NAME
+from .infrastructure.events.stream import STREAM_NAME
 from .infrastructure.nats_adapter import NATSAdapter
 
 __version__ = "0.1.0"

@@ -1,8 +1,10 @@
 """The message bus on NATS (nats-py): RPC on core NATS, events on JetStream.
 
-A thin face over the pieces: the connection pool (``pool``), the RPC client
-(``rpc_client``) and server (``rpc_server``), event publishing (``event_publisher``) and
-subscriptions (``event_subscriptions``), and the events stream (``stream_guard``).
+A thin face over the pieces: the connection pool (``transport.pool``) and the links it
+holds (``transport.link``), which move off a server in lame duck mode
+(``transport.lame_duck``); the RPC client (``rpc.client``) and server (``rpc.server``);
+event publishing (``events.publisher``), subscriptions (``events.subscriptions``) and the
+events stream (``events.stream_guard``).
 """
 
 from __future__ import annotations
@@ -26,20 +28,20 @@ from ..domain.reply_subjects import ServiceCounters, validate_reply_prefixes
 from ..domain.start_from import NEW, StartFrom, validate_start_from
 from ..domain.subjects import rpc_subject, validate_event_pattern, validate_name
 from ..ports.message_bus import EventHandler, MessageBus, RequestHandler, Subscription
-from . import event_stream
-from .connection import USER_CALLBACKS, Link, LinkSubscription, sync
-from .deadlines import DeadlineWatch
-from .dispatch import Dispatch
-from .event_publisher import EventPublisher
-from .event_subscriptions import EventSubscription
-from .lame_duck import move_off
-from .pool import Pool
-from .redaction import Redactor, redact
-from .reply_guard import Replies, reply_prefixes_of
-from .rpc_client import RPCClient
-from .rpc_server import RequestServer
+from .events.publisher import EventPublisher
+from .events.stream import MAX_ACK_PENDING
+from .events.stream_guard import StreamGuard
+from .events.subscriptions import EventSubscription
+from .rpc.client import RPCClient
+from .rpc.reply_guard import Replies, reply_prefixes_of
+from .rpc.server import RequestServer
 from .serialization import Format, validate_format
-from .stream_guard import StreamGuard
+from .transport.deadlines import DeadlineWatch
+from .transport.dispatch import Dispatch
+from .transport.lame_duck import move_off
+from .transport.link import USER_CALLBACKS, Link, LinkSubscription, sync
+from .transport.pool import Pool
+from .transport.redaction import Redactor, redact
 
 log = logging.getLogger("aegis_sdk.nats")
 
@@ -263,7 +265,7 @@ class NATSAdapter(MessageBus):
         handler: EventHandler,
         durable: str | None = None,
         *,
-        max_ack_pending: int = event_stream.MAX_ACK_PENDING,
+        max_ack_pending: int = MAX_ACK_PENDING,
         start_from: StartFrom = NEW,
     ) -> Subscription:
         """Deliver events matching ``pattern`` to ``handler``, at least once. A new consumer

@@ -257,7 +257,7 @@ def create_events_stream(servers: list[str], replicas: int) -> None:
 
     import nats
 
-    from ..infrastructure.event_stream import stream_config
+    from ..infrastructure.events.stream import stream_config
 
     async def create() -> None:
         nc = await nats.connect(servers)

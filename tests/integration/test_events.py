@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from aegis_sdk import STREAM_NAME, Event, Service, ValidationError
-from aegis_sdk.infrastructure import event_stream
+from aegis_sdk.infrastructure.events.stream import MAX_DELIVER
 from aegis_sdk.infrastructure.serialization import decode
 
 from .conftest import wait_for
@@ -222,7 +222,7 @@ async def test_always_failing_handler_is_called_a_bounded_number_of_times(bus, n
     await start(svc)
     poison = await svc.publish_event(unique, "created", {"id": 1})
     # the redelivery delays add up to a few seconds
-    await wait_for(lambda: len(attempts) >= event_stream.MAX_DELIVER, timeout=10)
+    await wait_for(lambda: len(attempts) >= MAX_DELIVER, timeout=10)
 
     # then the event is given up: terminated, nothing pending that could come back
     info = None
@@ -232,13 +232,13 @@ async def test_always_failing_handler_is_called_a_bounded_number_of_times(bus, n
             break
         await asyncio.sleep(0.02)
     assert info.num_ack_pending == 0 and info.num_pending == 0
-    assert info.config.max_deliver == event_stream.MAX_DELIVER
-    assert attempts == [poison.message_id] * event_stream.MAX_DELIVER
+    assert info.config.max_deliver == MAX_DELIVER
+    assert attempts == [poison.message_id] * MAX_DELIVER
 
     # and the subscription goes on with the next event
     good = await svc.publish_event(unique, "created", {"id": 2})
     await wait_for(lambda: good.message_id in attempts)
-    assert attempts.count(poison.message_id) == event_stream.MAX_DELIVER
+    assert attempts.count(poison.message_id) == MAX_DELIVER
 
 
 async def test_publish_events_batch_delivers_all(bus, start, unique):

@@ -11,7 +11,8 @@ import nats
 import pytest
 
 from aegis_sdk import STREAM_NAME, Event, NATSAdapter, Service
-from aegis_sdk.infrastructure import event_stream, fast_ingest
+from aegis_sdk.infrastructure.events import fast_ingest
+from aegis_sdk.infrastructure.events.stream import stream_config
 from aegis_sdk.infrastructure.serialization import encode
 from aegis_sdk.testing import NatsServer
 
@@ -32,7 +33,7 @@ async def create_plain_stream(url: str) -> None:
     """The events stream as an older SDK (or an operator) made it: no fast batches."""
     nc = await nats.connect(url)
     try:
-        await nc.jetstream().add_stream(event_stream.stream_config(1))
+        await nc.jetstream().add_stream(stream_config(1))
     finally:
         await nc.close()
 

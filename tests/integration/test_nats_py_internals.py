@@ -1,9 +1,9 @@
 """The nats-py internals the SDK's hot paths lean on, checked on their own against a real
 server: ``subscribe(future=...)`` handing every message to ``set_result``
-(``infrastructure/dispatch.py``), frames handed to ``Client._send_command``, frames put
+(``infrastructure/transport/dispatch.py``), frames handed to ``Client._send_command``, frames put
 into the outgoing buffer with the flusher kicked, frames written to the transport's stream
-when nothing waits before them (``infrastructure/wire.py``), and the parser's buffer
-holding only what follows the message it hands over (``infrastructure/rpc_server.py``). A
+when nothing waits before them (``infrastructure/transport/frames.py``), and the parser's
+buffer holding only what follows the message it hands over (``infrastructure/rpc/server.py``). A
 nats-py release that changes any of them fails here by name."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import logging
 
 import nats
 
-from aegis_sdk.infrastructure import wire
-from aegis_sdk.infrastructure.connection import sync
-from aegis_sdk.infrastructure.dispatch import Dispatch
+from aegis_sdk.infrastructure.transport import frames
+from aegis_sdk.infrastructure.transport.dispatch import Dispatch
+from aegis_sdk.infrastructure.transport.link import sync
 
 from .conftest import wait_for
 
@@ -65,13 +65,13 @@ async def test_a_failing_handler_is_logged_and_the_next_messages_still_arrive(nc
 async def test_frames_sent_directly_arrive_as_published(nc, nats_url, connect_options, unique):
     async with receiving(nats_url, connect_options, f"{unique}.wire") as sub:
         before = nc.stats["out_msgs"]
-        frames = (
-            wire.pub_frame(f"{unique}.wire", "", b"one")
-            + wire.hpub_frame(f"{unique}.wire", f"{unique}.reply", b"two", "id-2")
-            + wire.hpub_frame(f"{unique}.wire", "", b"three", "id-3")
+        data = (
+            frames.pub_frame(f"{unique}.wire", "", b"one")
+            + frames.hpub_frame(f"{unique}.wire", f"{unique}.reply", b"two", "id-2")
+            + frames.hpub_frame(f"{unique}.wire", "", b"three", "id-3")
         )
-        assert wire.ready(nc)
-        await wire.send(nc, frames, messages=3)
+        assert frames.ready(nc)
+        await frames.send(nc, data, messages=3)
         first, second, third = [await sub.next_msg(timeout=2) for _ in range(3)]
     assert (first.data, first.reply, first.headers) == (b"one", "", None)
     assert (second.data, second.reply) == (b"two", f"{unique}.reply")
@@ -85,7 +85,7 @@ async def test_a_frame_pushed_without_awaiting_arrives_as_published(
 ):
     async with receiving(nats_url, connect_options, f"{unique}.push") as sub:
         before = nc.stats["out_msgs"]
-        assert wire.push(nc, wire.pub_frame(f"{unique}.push", f"{unique}.reply", b"pushed"))
+        assert frames.push(nc, frames.pub_frame(f"{unique}.push", f"{unique}.reply", b"pushed"))
         got = await sub.next_msg(timeout=2)  # the flusher was kicked: nothing else sends it
     assert (got.data, got.reply) == (b"pushed", f"{unique}.reply")
     assert nc.stats["out_msgs"] == before + 1
@@ -95,11 +95,11 @@ async def test_push_refuses_a_frame_beyond_the_buffer_limit_and_a_closed_client(
     nats_url, connect_options, unique
 ):
     small = await nats.connect(nats_url, pending_size=64, **connect_options)
-    frame = wire.pub_frame(f"{unique}.big", "", b"x" * 100)
-    assert not wire.push(small, frame)  # send() would have to flush and wait first
+    frame = frames.pub_frame(f"{unique}.big", "", b"x" * 100)
+    assert not frames.push(small, frame)  # send() would have to flush and wait first
     assert small._pending_data_size == 0
     await small.close()
-    assert not wire.push(small, wire.pub_frame(f"{unique}.late", "", b"x"))
+    assert not frames.push(small, frames.pub_frame(f"{unique}.late", "", b"x"))
 
 
 async def test_a_frame_written_now_arrives_and_only_when_nothing_waits_before_it(
@@ -107,14 +107,14 @@ async def test_a_frame_written_now_arrives_and_only_when_nothing_waits_before_it
 ):
     async with receiving(nats_url, connect_options, f"{unique}.now") as sub:
         before = nc.stats["out_msgs"]
-        assert wire.write_now(nc, wire.pub_frame(f"{unique}.now", "", b"first"))
+        assert frames.write_now(nc, frames.pub_frame(f"{unique}.now", "", b"first"))
         assert (await sub.next_msg(timeout=2)).data == b"first"
         assert nc.stats["out_msgs"] == before + 1
 
-        assert wire.push(nc, wire.pub_frame(f"{unique}.now", "", b"buffered"))
-        late = wire.pub_frame(f"{unique}.now", "", b"later")
-        assert not wire.write_now(nc, late)  # it would overtake the buffered frame
-        assert wire.push(nc, late)
+        assert frames.push(nc, frames.pub_frame(f"{unique}.now", "", b"buffered"))
+        late = frames.pub_frame(f"{unique}.now", "", b"later")
+        assert not frames.write_now(nc, late)  # it would overtake the buffered frame
+        assert frames.push(nc, late)
         got = [(await sub.next_msg(timeout=2)).data for _ in range(2)]
     assert got == [b"buffered", b"later"]
 
@@ -122,7 +122,7 @@ async def test_a_frame_written_now_arrives_and_only_when_nothing_waits_before_it
 async def test_write_now_refuses_a_closed_client(nats_url, connect_options, unique):
     client = await nats.connect(nats_url, **connect_options)
     await client.close()
-    assert not wire.write_now(client, wire.pub_frame(f"{unique}.closed", "", b"x"))
+    assert not frames.write_now(client, frames.pub_frame(f"{unique}.closed", "", b"x"))
 
 
 async def test_the_parser_hands_over_a_message_with_only_the_rest_of_the_read_left(nc, unique):

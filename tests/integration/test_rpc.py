@@ -16,8 +16,8 @@ from aegis_sdk import (
     ServiceUnavailableError,
     ValidationError,
 )
-from aegis_sdk.infrastructure.connection import sync
 from aegis_sdk.infrastructure.serialization import decode
+from aegis_sdk.infrastructure.transport.link import sync
 
 from .conftest import wait_for
 
@@ -461,9 +461,7 @@ async def test_overloaded_service_refuses_at_once(bus, start, unique):
     assert await client.call_rpc(unique, "hold", {"n": 4}) == 4
 
 
-async def test_each_method_is_served_on_a_connection_of_its_own_closed_at_stop(
-    make_bus, unique
-):
+async def test_each_method_is_served_on_a_connection_of_its_own_closed_at_stop(make_bus, unique):
     bus = await make_bus()
     service = Service(unique, bus)
     service.rpc("slow")(lambda params: "slow")

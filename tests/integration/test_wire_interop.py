@@ -20,7 +20,7 @@ import nats.errors
 import pytest
 
 from aegis_sdk import RemoteError, Service
-from aegis_sdk.infrastructure.connection import sync
+from aegis_sdk.infrastructure.transport.link import sync
 
 from .conftest import decode_reply
 

@@ -15,7 +15,7 @@ from collections import Counter
 import nats
 
 from aegis_sdk import Event, PublishError
-from aegis_sdk.infrastructure.connection import sync
+from aegis_sdk.infrastructure.transport.link import sync
 
 from .conftest import stored_message_ids, wait_until
 

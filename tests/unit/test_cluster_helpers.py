@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from aegis_sdk.infrastructure.event_publisher import retryable
-from aegis_sdk.infrastructure.lame_duck import other_servers
+from aegis_sdk.infrastructure.events.publisher import retryable
+from aegis_sdk.infrastructure.transport.lame_duck import other_servers
 
 
 @pytest.mark.parametrize(

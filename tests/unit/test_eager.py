@@ -3,7 +3,7 @@ import contextvars
 
 import pytest
 
-from aegis_sdk.infrastructure.eager import NATIVE, start_eagerly
+from aegis_sdk.infrastructure.rpc.eager import NATIVE, start_eagerly
 
 VAR = contextvars.ContextVar("VAR", default="unset")
 eager_only = pytest.mark.skipif(not NATIVE, reason="Python 3.11 has no eager tasks")

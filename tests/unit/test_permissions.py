@@ -3,7 +3,11 @@
 import pytest
 
 from aegis_sdk import PermissionDeniedError
-from aegis_sdk.infrastructure.permissions import PermissionWatch, parse_violation, restore_case
+from aegis_sdk.infrastructure.transport.permissions import (
+    PermissionWatch,
+    parse_violation,
+    restore_case,
+)
 
 
 @pytest.mark.parametrize(

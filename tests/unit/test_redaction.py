@@ -3,7 +3,7 @@
 import pytest
 
 from aegis_sdk.infrastructure.nats_adapter import redact as adapter_redact
-from aegis_sdk.infrastructure.redaction import MASK, Redactor, redact, secrets_of
+from aegis_sdk.infrastructure.transport.redaction import MASK, Redactor, redact, secrets_of
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import nats.errors
 import pytest
 
 from aegis_sdk import PermissionDeniedError
-from aegis_sdk.infrastructure.permissions import PermissionWatch
-from aegis_sdk.infrastructure.requests import ConnectionLost, RequestMux
+from aegis_sdk.infrastructure.transport.permissions import PermissionWatch
+from aegis_sdk.infrastructure.transport.request_mux import ConnectionLost, RequestMux
 
 
 @dataclass

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from aegis_sdk.infrastructure.slots import Slots
+from aegis_sdk.infrastructure.rpc.slots import Slots
 
 
 async def test_free_slots_are_taken_at_once_then_none_is_left():

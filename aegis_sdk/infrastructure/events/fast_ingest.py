@@ -11,7 +11,7 @@ Messages keep their ``Nats-Msg-Id``, so duplicates are dropped as with a plain p
 and anything not known to be stored can be published again safely.
 
 Messages go out as HPUB frames handed to nats-py's outgoing buffer a window at a time
-(``wire``): per message about a fifth of what ``Client.publish`` costs.
+(``transport.frames``): per message about a fifth of what ``Client.publish`` costs.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import nats.errors
 from nats.aio.msg import Msg
 
-from ..domain.errors import PermissionDeniedError
-from . import wire
-from .connection import Link
+from ...domain.errors import PermissionDeniedError
+from ..transport.frames import hpub_frame, ready, send
+from ..transport.link import Link
 
 FLOW = 500  # ask for an ack every 500 messages at most; the server may ask for fewer
 MAX_OUTSTANDING = 2  # flow acks outstanding before the publisher waits (ADR-50's advice)
@@ -154,9 +154,9 @@ async def _run(
     last = len(frames)
     subject, payload, msg_id = frames[0]
     op = OP_COMMIT if last == 1 else OP_START
-    if not wire.ready(nc):
+    if not ready(nc):
         return Outcome(0)
-    await wire.send(nc, wire.hpub_frame(subject, f"{base}.1.{op}.$FI", payload, msg_id))
+    await send(nc, hpub_frame(subject, f"{base}.1.{op}.$FI", payload, msg_id))
     while not replies.first:
         if not await replies.changed(nc, timeout):
             return Outcome(0)
@@ -178,14 +178,14 @@ async def _run(
             if not await replies.changed(nc, timeout):
                 return Outcome(replies.acked)
             continue
-        if not wire.ready(nc):
+        if not ready(nc):
             return Outcome(replies.acked)
         window = []
         for seq in range(sent + 1, allowed + 1):
             subject, payload, msg_id = frames[seq - 1]
             op = OP_COMMIT if seq == last else OP_APPEND
-            window.append(wire.hpub_frame(subject, f"{base}.{seq}.{op}.$FI", payload, msg_id))
-        await wire.send(nc, b"".join(window), len(window))
+            window.append(hpub_frame(subject, f"{base}.{seq}.{op}.$FI", payload, msg_id))
+        await send(nc, b"".join(window), len(window))
         sent = allowed
     while replies.final is None:
         if not await replies.changed(nc, timeout):

@@ -18,8 +18,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import Header
 
-from ..domain.errors import PermissionDeniedError
-from . import wire
+from ...domain.errors import PermissionDeniedError
+from . import frames
 from .deadlines import DeadlineWatch
 from .dispatch import Dispatch
 from .permissions import PermissionWatch
@@ -92,7 +92,7 @@ class RequestMux:
         self._waiting[token] = (future, subject)
         try:
             alone = len(self._waiting) == 1
-            await wire.publish(
+            await frames.publish(
                 self._nc, subject, payload, self._prefix + token, msg_id, alone=alone
             )
         except BaseException:

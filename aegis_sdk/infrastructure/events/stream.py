@@ -6,7 +6,7 @@ import datetime
 
 from nats.js import api
 
-from ..domain.start_from import ALL, NEW, StartFrom
+from ...domain.start_from import ALL, NEW, StartFrom
 
 STREAM_NAME = "AEGIS_EVENTS"
 STREAM_SUBJECTS = ["events.>"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from nats.aio.client import Client
 from nats.js import api
 
-from . import event_stream
+from .stream import STREAM_NAME
 
 ACK_PREFIX = "$JS.ACK."  # the reply subject of every message a consumer delivers
 NAK = b"-NAK"
@@ -89,7 +89,7 @@ async def nak_pending(
     top = last.stream_seq if upto is None else min(upto, last.stream_seq)
     first = max(floor.stream_seq + 1, after + 1, top - MAX_SWEEP + 1)
     # any delivery sequence above the consumer's ack floor is accepted with a nak
-    prefix = f"{ACK_PREFIX}{event_stream.STREAM_NAME}.{info.name}.1."
+    prefix = f"{ACK_PREFIX}{STREAM_NAME}.{info.name}.1."
     suffix = f".{last.consumer_seq}.0.0"
     for seq in range(first, top + 1):
         await nc.publish(f"{prefix}{seq}{suffix}", NAK)

@@ -15,7 +15,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-from ..domain.errors import PermissionDeniedError
+from ...domain.errors import PermissionDeniedError
 
 _VIOLATION = re.compile(
     r'permissions violation for (publish|subscription) to "([^"]*)"', re.IGNORECASE

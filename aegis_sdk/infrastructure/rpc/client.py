@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import nats.errors
 
-from ..domain.errors import (
+from ...domain.errors import (
     BusConnectionError,
     PayloadTooLargeError,
     RPCTimeoutError,
     ServiceUnavailableError,
 )
-from ..domain.models import RPCRequest, RPCResponse, response_from_wire
-from ..domain.subjects import rpc_subject
-from .pool import Pool
-from .requests import CONNECTION_TROUBLE
-from .serialization import Format, decode, encode
+from ...domain.models import RPCRequest, RPCResponse, response_from_wire
+from ...domain.subjects import rpc_subject
+from ..serialization import Format, decode, encode
+from ..transport.pool import Pool
+from ..transport.request_mux import CONNECTION_TROUBLE
 
 
 class RPCClient:

@@ -1,7 +1,8 @@
 """One pooled NATS connection: a bounded first connect that stops at the first refusal,
 callbacks that log without credentials and collect permission violations, the request
 multiplexer that callers use on it, and the subscriptions made through it, which follow
-it to another server when its server goes into lame duck mode (``lame_duck``).
+it to another server when its server goes into lame duck mode (the mover it is given:
+``lame_duck.move_off``).
 
 nats-py, with unlimited reconnect attempts, retries the *first* connect forever too: with
 a wrong password or a server that is down, ``connect`` would never return. Here a refusal
@@ -23,10 +24,10 @@ from typing import Any
 import nats.errors
 from nats.aio.client import Client
 
-from ..domain.errors import AuthenticationError, BusConnectionError
+from ...domain.errors import AuthenticationError, BusConnectionError
 from .permissions import PermissionWatch, parse_violation
 from .redaction import Redactor
-from .requests import RequestMux
+from .request_mux import RequestMux
 
 log = logging.getLogger("aegis_sdk.nats")
 

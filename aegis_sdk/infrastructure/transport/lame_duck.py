@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from nats.aio.client import Client
 
-from .connection import Link, sync
-from .requests import RequestMux
+from .link import Link, sync
+from .request_mux import RequestMux
 
 log = logging.getLogger("aegis_sdk.nats")
 

@@ -19,18 +19,19 @@ from typing import Any
 import nats.errors
 import nats.js.errors
 
-from ..domain.errors import (
+from ...domain.errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     PublishError,
     ValidationError,
 )
-from ..domain.models import Event
-from ..domain.subjects import event_subject
-from . import event_stream, fast_ingest
-from .pool import Pool
-from .requests import CONNECTION_TROUBLE, RequestMux
-from .serialization import Format, encode
+from ...domain.models import Event
+from ...domain.subjects import event_subject
+from ..serialization import Format, encode
+from ..transport.pool import Pool
+from ..transport.request_mux import CONNECTION_TROUBLE, RequestMux
+from . import fast_ingest
+from .stream import STREAM_NAME
 from .stream_guard import StreamGuard
 
 PUBLISH_WINDOW = 1000
@@ -90,8 +91,7 @@ class EventPublisher:
             except nats.js.errors.APIError as exc:  # creating the stream failed
                 if exc.code != JS_UNAVAILABLE:
                     raise PublishError(
-                        f"cannot create stream {event_stream.STREAM_NAME} for event "
-                        f"{event.message_id}: {exc}",
+                        f"cannot create stream {STREAM_NAME} for event {event.message_id}: {exc}",
                         [event],
                     ) from None
                 last = exc

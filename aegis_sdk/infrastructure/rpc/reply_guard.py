@@ -8,7 +8,7 @@ import time
 
 from nats.aio.client import Client
 
-from ..domain.reply_subjects import ServiceCounters, overlaps_forbidden
+from ...domain.reply_subjects import ServiceCounters, overlaps_forbidden
 
 log = logging.getLogger("aegis_sdk.nats")
 

@@ -31,14 +31,14 @@ import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
-from ..domain.errors import AegisError, PermissionDeniedError, SerializationError, ValidationError
-from ..domain.models import Event, event_from_wire
-from ..domain.start_from import NEW, StartFrom
-from ..ports.message_bus import EventHandler, Subscription
-from . import event_stream, lost_events
-from .connection import Link, LinkSubscription, sync
-from .permissions import restore_case
-from .serialization import decode
+from ...domain.errors import AegisError, PermissionDeniedError, SerializationError, ValidationError
+from ...domain.models import Event, event_from_wire
+from ...domain.start_from import NEW, StartFrom
+from ...ports.message_bus import EventHandler, Subscription
+from ..serialization import decode
+from ..transport.link import Link, LinkSubscription, sync
+from ..transport.permissions import restore_case
+from . import lost_events, stream
 
 log = logging.getLogger("aegis_sdk.nats")
 
@@ -67,8 +67,8 @@ class EventSubscription(Subscription):
         self.durable = durable
         self._handler = handler
         self._ensure_stream = ensure_stream
-        self.deliver = event_stream.deliver_subject_for(durable) if durable else link.nc.new_inbox()
-        self._config = event_stream.consumer_config(
+        self.deliver = stream.deliver_subject_for(durable) if durable else link.nc.new_inbox()
+        self._config = stream.consumer_config(
             pattern, self.deliver, durable, max_ack_pending, start_from
         )
         self.consumer = durable or ""
@@ -112,7 +112,7 @@ class EventSubscription(Subscription):
         if not self.durable:
             return None
         try:
-            return await self._js.consumer_info(event_stream.STREAM_NAME, self.durable)
+            return await self._js.consumer_info(stream.STREAM_NAME, self.durable)
         except nats.js.errors.NotFoundError:
             return None
         except nats.errors.TimeoutError:
@@ -137,7 +137,7 @@ class EventSubscription(Subscription):
         loop = asyncio.get_running_loop()
         give_up = loop.time() + UNBIND_WAIT
         while True:
-            info = await self._js.consumer_info(event_stream.STREAM_NAME, self.consumer)
+            info = await self._js.consumer_info(stream.STREAM_NAME, self.consumer)
             if not info.push_bound:
                 return info
             if loop.time() > give_up:
@@ -148,12 +148,12 @@ class EventSubscription(Subscription):
         denied = self.link.watch.denied_prefix("$JS.", mark)
         if denied is not None:
             operation, subject = denied
-            subject = restore_case(subject, [event_stream.STREAM_NAME])
+            subject = restore_case(subject, [stream.STREAM_NAME])
             raise PermissionDeniedError(operation, subject, "JetStream API") from None
 
     async def _create_consumer(self, config: api.ConsumerConfig, mark: int) -> None:
         try:
-            info = await self._js.add_consumer(event_stream.STREAM_NAME, config=config)
+            info = await self._js.add_consumer(stream.STREAM_NAME, config=config)
         except nats.errors.TimeoutError:
             self._raise_if_denied(mark)
             raise
@@ -180,7 +180,7 @@ class EventSubscription(Subscription):
                     log.debug("checking consumer %s after stopping: %s", self.consumer, exc)
         if not self.durable and self.consumer:
             try:
-                await self._js.delete_consumer(event_stream.STREAM_NAME, self.consumer)
+                await self._js.delete_consumer(stream.STREAM_NAME, self.consumer)
             except nats.errors.Error as exc:
                 log.debug("delete consumer %s: %s", self.consumer, exc)
 
@@ -229,7 +229,7 @@ class EventSubscription(Subscription):
     async def _rebind_once(self) -> None:
         if self.consumer:
             try:
-                info = await self._js.consumer_info(event_stream.STREAM_NAME, self.consumer)
+                info = await self._js.consumer_info(stream.STREAM_NAME, self.consumer)
             except nats.js.errors.NotFoundError:
                 pass
             else:
@@ -241,7 +241,7 @@ class EventSubscription(Subscription):
         if since is not None:  # what was stored since the loss: the old consumer's rest
             lost_at = datetime.datetime.fromtimestamp(since - REBIND_SLACK_SECONDS, tz=datetime.UTC)
             config = config.evolve()
-            event_stream.start_at(config, lost_at)
+            stream.start_at(config, lost_at)
         await self._create_consumer(config, self.link.watch.mark())
         log.warning(
             "the server had lost consumer %s for %r; created it again",
@@ -262,7 +262,7 @@ class EventSubscription(Subscription):
             (alone, last), first = receipts.at_loss, lost_events.ack_sequences(receipts.first_after)
         else:  # nothing came since the loss: the consumer had nothing more for us
             alone, last, first = receipts.alone(), receipts.last(), None
-            info = await self._js.consumer_info(event_stream.STREAM_NAME, self.consumer)
+            info = await self._js.consumer_info(stream.STREAM_NAME, self.consumer)
             receipts.epoch = loss
             receipts.restart(info.delivered.consumer_seq if info.delivered else 0)
         if alone and last is not None:
@@ -315,7 +315,7 @@ async def deliver_event(msg: Msg, handler: EventHandler) -> None:
 
 async def _failed(msg: Msg, event: Event, exc: Exception) -> None:
     meta = msg.metadata
-    if meta.num_delivered >= event_stream.MAX_DELIVER:
+    if meta.num_delivered >= stream.MAX_DELIVER:
         log.error(
             "dropped event %s (stream sequence %s) after %d failed deliveries: %s: %s",
             event.message_id,
@@ -333,7 +333,7 @@ async def _failed(msg: Msg, event: Event, exc: Exception) -> None:
             type(exc).__name__,
             exc,
         )
-        await _settle(msg.nak(delay=event_stream.nak_delay(meta.num_delivered)))
+        await _settle(msg.nak(delay=stream.nak_delay(meta.num_delivered)))
 
 
 def _stream_sequence(msg: Msg) -> object:

@@ -12,15 +12,15 @@ import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from ..domain.errors import SerializationError, ValidationError
-from ..domain.models import RPCRequest, RPCResponse, request_from_wire
-from ..ports.message_bus import RequestHandler
-from . import wire
-from .connection import Link
-from .deadlines import DeadlineWatch
+from ...domain.errors import SerializationError, ValidationError
+from ...domain.models import RPCRequest, RPCResponse, request_from_wire
+from ...ports.message_bus import RequestHandler
+from ..serialization import Format, decode, detect_format, encode
+from ..transport import frames
+from ..transport.deadlines import DeadlineWatch
+from ..transport.link import Link
 from .eager import start_eagerly
 from .reply_guard import Replies
-from .serialization import Format, decode, detect_format, encode
 from .slots import Slots
 
 log = logging.getLogger("aegis_sdk.nats")
@@ -143,10 +143,10 @@ class RequestServer:
         nc = self._link.nc
         if len(data) > nc.max_payload:
             return False
-        frame = wire.pub_frame(msg.reply, "", data)
-        if self.admitted == 1 and not nc._ps.buf and wire.write_now(nc, frame):
+        frame = frames.pub_frame(msg.reply, "", data)
+        if self.admitted == 1 and not nc._ps.buf and frames.write_now(nc, frame):
             return True  # the only request in hand and none more read: no reply to join
-        return wire.push(nc, frame)
+        return frames.push(nc, frame)
 
 
 def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:
@@ -170,7 +170,7 @@ async def respond(link: Link, msg: Msg, response: RPCResponse, fmt: Format) -> N
         elif len(data) > nc.max_payload:
             raise nats.errors.MaxPayloadError
         else:
-            await wire.publish(nc, msg.reply, data)
+            await frames.publish(nc, msg.reply, data)
     except nats.errors.MaxPayloadError:
         # checked before sending: the caller gets a reason instead of waiting its timeout
         failure = RPCResponse.failure(

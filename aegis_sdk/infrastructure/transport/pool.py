@@ -6,8 +6,8 @@ import itertools
 
 from nats.aio.client import Client
 
-from ..domain.errors import BusConnectionError
-from .connection import Link
+from ...domain.errors import BusConnectionError
+from .link import Link
 from .redaction import Redactor
 
 

@@ -15,10 +15,10 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 
-from ..domain.errors import PermissionDeniedError, PublishError
-from . import event_stream
-from .permissions import restore_case
-from .pool import Pool
+from ...domain.errors import PermissionDeniedError, PublishError
+from ..transport.permissions import restore_case
+from ..transport.pool import Pool
+from .stream import STREAM_NAME, stream_config
 
 log = logging.getLogger("aegis_sdk.nats")
 FAST_INGEST_SINCE = (2, 14)
@@ -58,7 +58,7 @@ class StreamGuard:
         try:
             await self._create()
         except Exception as exc:  # the publishes that wait for the stream report it
-            log.debug("checking stream %s again failed: %r", event_stream.STREAM_NAME, exc)
+            log.debug("checking stream %s again failed: %r", STREAM_NAME, exc)
 
     async def ensure(self, force: bool = False) -> None:
         if force:
@@ -81,10 +81,10 @@ class StreamGuard:
         mark = link.watch.mark()
         fast = serves_fast_ingest(link.nc)
         try:
-            info = await jsm.stream_info(event_stream.STREAM_NAME)
+            info = await jsm.stream_info(STREAM_NAME)
         except nats.js.errors.NotFoundError:
             try:
-                await jsm.add_stream(event_stream.stream_config(self.replicas, fast))
+                await jsm.add_stream(stream_config(self.replicas, fast))
             except nats.js.errors.BadRequestError as exc:
                 # another client may have created it meanwhile; that is fine
                 if "already in use" not in str(exc):
@@ -95,7 +95,7 @@ class StreamGuard:
             denied = link.watch.denied_prefix("$JS.", mark)
             if denied is not None:
                 operation, subject = denied
-                subject = restore_case(subject, [event_stream.STREAM_NAME])
+                subject = restore_case(subject, [STREAM_NAME])
                 raise PermissionDeniedError(operation, subject, "JetStream API") from None
             raise PublishError("JetStream did not answer: is it enabled on the server?") from None
         self.fast_ingest = bool(info.config.allow_batched)

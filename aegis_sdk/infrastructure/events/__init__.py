@@ -1,0 +1,1 @@
+"""Events on JetStream: the events stream and its consumers, publishing, subscriptions."""
