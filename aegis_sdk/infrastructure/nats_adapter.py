@@ -14,7 +14,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import nats.errors
 from nats.aio.client import Client
 
 from ..domain.errors import (
@@ -34,12 +33,12 @@ from .events.stream_guard import StreamGuard
 from .events.subscriptions import EventSubscription
 from .rpc.client import RPCClient
 from .rpc.reply_guard import Replies, reply_prefixes_of
-from .rpc.server import RequestServer
+from .rpc.server import RequestServer, Served
 from .serialization import Format, validate_format
 from .transport.deadlines import DeadlineWatch
 from .transport.dispatch import Dispatch
 from .transport.lame_duck import move_off
-from .transport.link import USER_CALLBACKS, Link, LinkSubscription, sync
+from .transport.link import USER_CALLBACKS, Link, sync
 from .transport.pool import Pool
 from .transport.redaction import Redactor, redact
 
@@ -49,28 +48,6 @@ DEFAULT_PUBLISH_TIMEOUT = 5.0
 DEFAULT_INITIAL_CONNECT_TIMEOUT = 10.0
 
 __all__ = ["NATSAdapter", "redact"]
-
-
-class _Served(Subscription):
-    """An RPC method served on a connection of its own, closed with it."""
-
-    def __init__(self, sub: LinkSubscription, links: set[Link]) -> None:
-        self._sub = sub
-        self._links = links
-
-    async def unsubscribe(self) -> None:
-        link = self._sub.link
-        if link not in self._links:
-            return  # closed already, by the adapter's disconnect
-        self._links.discard(link)
-        try:
-            await self._sub.unsubscribe()
-            # the server must know before we return: else it may still route a request
-            # here, where nobody answers it any more, and the caller waits its timeout
-            await sync(self._sub.nc)
-        except nats.errors.Error as exc:
-            log.debug("unsubscribe: %s", exc)
-        await link.drain()  # replies still being written go out first
 
 
 class NATSAdapter(MessageBus):
@@ -228,7 +205,7 @@ class NATSAdapter(MessageBus):
             self._serving.discard(link)
             await link.close()
             raise
-        return _Served(sub, self._serving)
+        return Served(sub, self._serving)
 
     async def _serving_link(self) -> Link:
         """A connection of its own for one RPC method: a flood of requests to one method

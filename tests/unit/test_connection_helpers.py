@@ -5,7 +5,7 @@ import ssl
 import nats.errors
 import pytest
 
-from aegis_sdk.infrastructure.transport.link import is_refusal
+from aegis_sdk.infrastructure.transport.refusals import is_refusal
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Event subscriptions: a JetStream push consumer, the NATS subscription on its deliver
-subject, delivery with ack/nak/term, and re-binding after a reconnect.
+subject, each event handed to ``delivery`` (handler, then ack/nak/term), and re-binding
+after a reconnect.
 
 The subscription listens before the consumer is created, as nats-py's ``js.subscribe``
 orders it: a consumer pushes as soon as it sees interest, and one that pushes while
@@ -24,25 +25,22 @@ import contextlib
 import datetime
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 
-from ...domain.errors import AegisError, PermissionDeniedError, SerializationError, ValidationError
-from ...domain.models import Event, event_from_wire
+from ...domain.errors import AegisError, PermissionDeniedError, ValidationError
 from ...domain.start_from import NEW, StartFrom
 from ...ports.message_bus import EventHandler, Subscription
-from ..serialization import decode
 from ..transport.link import Link, LinkSubscription, sync
 from ..transport.permissions import restore_case
 from . import lost_events, stream
+from .delivery import deliver_event, settle
 
 log = logging.getLogger("aegis_sdk.nats")
 
-ACK_PREFIX = lost_events.ACK_PREFIX
 REBIND_SLACK_SECONDS = 2.0  # deliver from a little before the loss: clocks and in-flight acks
 REBIND_GIVE_UP_SECONDS = 60.0
 DRAIN_SECONDS = 5.0  # stopping waits this long for the handler and the events in hand
@@ -199,7 +197,7 @@ class EventSubscription(Subscription):
         left = [] if self._in_hand is None else [self._in_hand]
         left += sub.stop()
         for msg in left:
-            await _settle(msg.nak())
+            await settle(msg.nak())
         with contextlib.suppress(nats.errors.Error, OSError):
             await sub.unsubscribe()
 
@@ -279,72 +277,3 @@ class EventSubscription(Subscription):
         self._in_hand = msg
         await deliver_event(msg, self._handler)
         self._in_hand = None
-
-
-async def deliver_event(msg: Msg, handler: EventHandler) -> None:
-    """Decode, hand to ``handler``, then ack; nak with a delay if it fails; term an event
-    that cannot be decoded or that failed ``MAX_DELIVER`` times. The delivery metadata
-    (sequences, delivery count) is parsed only when an event fails: on the path every
-    event takes, the ack subject is enough."""
-    reply = msg.reply
-    if not reply or not reply.startswith(ACK_PREFIX):
-        log.warning("ignored a non-JetStream message on %s", msg.subject)
-        return
-    try:
-        wire, _ = decode(msg.data)
-        event = event_from_wire(wire)
-    except (SerializationError, ValidationError) as exc:
-        log.error(
-            "rejected event at stream sequence %s on %s: %s",
-            _stream_sequence(msg),
-            msg.subject,
-            exc,
-        )
-        await _settle(msg.term())
-        return
-    try:
-        await handler(event)
-    except Exception as exc:
-        await _failed(msg, event, exc)
-        return
-    try:
-        await msg.ack()
-    except nats.errors.Error as exc:
-        log.warning("could not acknowledge an event: %s", exc)
-
-
-async def _failed(msg: Msg, event: Event, exc: Exception) -> None:
-    meta = msg.metadata
-    if meta.num_delivered >= stream.MAX_DELIVER:
-        log.error(
-            "dropped event %s (stream sequence %s) after %d failed deliveries: %s: %s",
-            event.message_id,
-            meta.sequence.stream,
-            meta.num_delivered,
-            type(exc).__name__,
-            exc,
-        )
-        await _settle(msg.term())
-    else:
-        log.warning(
-            "event %s failed on delivery %d (%s: %s); redelivering",
-            event.message_id,
-            meta.num_delivered,
-            type(exc).__name__,
-            exc,
-        )
-        await _settle(msg.nak(delay=stream.nak_delay(meta.num_delivered)))
-
-
-def _stream_sequence(msg: Msg) -> object:
-    try:
-        return msg.metadata.sequence.stream
-    except (nats.errors.Error, ValueError, IndexError):
-        return "?"
-
-
-async def _settle(ack: Any) -> None:
-    try:
-        await ack
-    except nats.errors.Error as exc:
-        log.warning("could not acknowledge an event: %s", exc)

@@ -1,5 +1,6 @@
 """Serving one RPC subject: decode, admit, run handlers concurrently within limits and
-deadlines, reply. Every bad request gets an error reply; nothing here raises to nats-py."""
+deadlines, reply. Every bad request gets an error reply; nothing here raises to nats-py.
+Each method is served on a connection of its own, which ``Served`` closes when it ends."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from nats.aio.msg import Msg
 
 from ...domain.errors import SerializationError, ValidationError
 from ...domain.models import RPCRequest, RPCResponse, request_from_wire
-from ...ports.message_bus import RequestHandler
+from ...ports.message_bus import RequestHandler, Subscription
 from ..serialization import Format, decode, detect_format, encode
 from ..transport import frames
 from ..transport.deadlines import DeadlineWatch
-from ..transport.link import Link
+from ..transport.link import Link, LinkSubscription, sync
 from .eager import start_eagerly
 from .reply_guard import Replies
 from .slots import Slots
@@ -147,6 +148,28 @@ class RequestServer:
         if self.admitted == 1 and not nc._ps.buf and frames.write_now(nc, frame):
             return True  # the only request in hand and none more read: no reply to join
         return frames.push(nc, frame)
+
+
+class Served(Subscription):
+    """An RPC method served on a connection of its own, closed with it."""
+
+    def __init__(self, sub: LinkSubscription, links: set[Link]) -> None:
+        self._sub = sub
+        self._links = links
+
+    async def unsubscribe(self) -> None:
+        link = self._sub.link
+        if link not in self._links:
+            return  # closed already, by the adapter's disconnect
+        self._links.discard(link)
+        try:
+            await self._sub.unsubscribe()
+            # the server must know before we return: else it may still route a request
+            # here, where nobody answers it any more, and the caller waits its timeout
+            await sync(self._sub.nc)
+        except nats.errors.Error as exc:
+            log.debug("unsubscribe: %s", exc)
+        await link.drain()  # replies still being written go out first
 
 
 def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:

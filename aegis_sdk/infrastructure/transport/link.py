@@ -6,9 +6,10 @@ it to another server when its server goes into lame duck mode (the mover it is g
 
 nats-py, with unlimited reconnect attempts, retries the *first* connect forever too: with
 a wrong password or a server that is down, ``connect`` would never return. Here a refusal
-(credentials, TLS) ends it at once with ``AuthenticationError``, anything else once
-``timeout`` has passed with ``BusConnectionError``. After the first connect, reconnecting
-is nats-py's: forever, every ``reconnect_time_wait`` seconds, subscriptions replayed.
+(credentials, TLS; ``refusals``) ends it at once with ``AuthenticationError``, anything
+else once ``timeout`` has passed with ``BusConnectionError``. After the first connect,
+reconnecting is nats-py's: forever, every ``reconnect_time_wait`` seconds, subscriptions
+replayed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -27,6 +27,7 @@ from nats.aio.client import Client
 from ...domain.errors import AuthenticationError, BusConnectionError
 from .permissions import PermissionWatch, parse_violation
 from .redaction import Redactor
+from .refusals import Refused, is_refusal, refusal_message
 from .request_mux import RequestMux
 
 log = logging.getLogger("aegis_sdk.nats")
@@ -36,22 +37,6 @@ Callback = Callable[..., Awaitable[None]]
 Mover = Callable[["Link", Client], Coroutine[Any, Any, None]]
 USER_CALLBACKS = ("error_cb", "disconnected_cb", "reconnected_cb", "lame_duck_mode_cb")
 _ABANDON_TIMEOUT = 0.25
-_REFUSAL_TEXTS = ("authorization violation", "authentication", "tls required", "secure connection")
-
-
-def is_refusal(exc: BaseException, server_info: dict[str, Any] | None = None) -> bool:
-    """The server (or TLS) refused us: trying again with the same settings cannot help.
-
-    A server that verifies client certificates (``tls_verify`` in its INFO) hangs up on a
-    client without an acceptable one right after the TLS handshake; with TLS 1.3 the client
-    may see that as a broken pipe or a reset instead of the certificate alert, depending
-    on which comes first."""
-    if isinstance(exc, nats.errors.AuthorizationError | ssl.SSLError):
-        return True
-    if isinstance(exc, BrokenPipeError | ConnectionResetError):
-        return bool(server_info and server_info.get("tls_verify"))
-    text = str(exc).lower()
-    return any(t in text for t in _REFUSAL_TEXTS)
 
 
 async def sync(nc: Client) -> None:
@@ -64,12 +49,6 @@ async def sync(nc: Client) -> None:
     """
     await nc.flush()
     await nc.flush()
-
-
-class _Refused(Exception):
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
 
 
 class LinkSubscription:
@@ -161,9 +140,10 @@ class Link:
         self._connecting = True
         try:
             await asyncio.wait_for(self.connect(self.nc, self.requests, servers), timeout)
-        except _Refused as refused:
+        except Refused as refused:
             await self.close(_ABANDON_TIMEOUT)
-            raise AuthenticationError(self._refusal(where, refused.cause)) from None
+            cause = refused.cause
+            raise AuthenticationError(refusal_message(where, cause, self.describe(cause))) from None
         except TimeoutError:
             await self.close(_ABANDON_TIMEOUT)
             last = f"; last error: {self.describe(self._last_error)}" if self._last_error else ""
@@ -179,23 +159,6 @@ class Link:
             self._connecting = False
         if calls:
             await self.requests.start()
-
-    def _refusal(self, where: str, cause: BaseException) -> str:
-        if isinstance(cause, BrokenPipeError | ConnectionResetError):
-            return (
-                f"NATS at {where} verifies client certificates and hung up right after the "
-                f"TLS handshake ({self.describe(cause)}); check the tls= context: its client "
-                "certificate and the CA the server trusts"
-            )
-        if isinstance(cause, ssl.SSLError):
-            return (
-                f"TLS handshake with NATS at {where} failed ({self.describe(cause)}); "
-                "check the tls= context: the CA that signed the server, the client certificate"
-            )
-        return (
-            f"NATS at {where} refused the connection ({self.describe(cause)}); check the "
-            "credentials: user/password, token or credentials file"
-        )
 
     async def connect(self, nc: Client, requests: RequestMux, servers: list[str]) -> None:
         """Connect ``nc`` with this link's options; its callbacks know which connection
@@ -275,7 +238,7 @@ class Link:
             log.warning("NATS error on connection %d: %s", self.index, self.describe(exc))
         await self._user("error_cb", exc)
         if self._connecting and is_refusal(exc, self.nc._server_info):
-            raise _Refused(exc)  # out of nats-py's connect loop, which would retry forever
+            raise Refused(exc)  # out of nats-py's connect loop, which would retry forever
 
     async def _disconnected(self, nc: Client, requests: RequestMux) -> None:
         requests.connection_lost()
