@@ -79,10 +79,7 @@ class RPCRequest(Message):
         Message.__post_init__(self)
         validate_name("service name", self.target)
         validate_name("method", self.method)
-        if self.params is None:
-            self.params = {}
-        if not isinstance(self.params, dict):
-            raise ValidationError(f"params must be a dict, got {type(self.params).__name__}")
+        self.params = _dict_or_empty("params", self.params)
         if (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)
@@ -170,12 +167,7 @@ class Event(Message):
         Message.__post_init__(self)
         validate_name("event domain", self.domain)
         validate_name("event type", self.event_type)
-        if self.payload is None:
-            self.payload = {}
-        if not isinstance(self.payload, dict):
-            raise ValidationError(
-                f"event payload must be a dict, got {type(self.payload).__name__}"
-            )
+        self.payload = _dict_or_empty("event payload", self.payload)
         if not isinstance(self.version, str):
             raise ValidationError(f"event version must be a string, got {self.version!r}")
 
@@ -221,6 +213,15 @@ def events_of(domain: str, event_type: str, payloads: Any, *, source: str = "") 
 
 
 _HEADER_FIELDS = ("message_id", "correlation_id", "trace_id", "source")
+
+
+def _dict_or_empty(kind: str, value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict, ``{}`` for None."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(f"{kind} must be a dict, got {type(value).__name__}")
+    return value
 
 
 def _finite(number: int | float) -> bool:

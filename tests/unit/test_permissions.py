@@ -77,3 +77,15 @@ def test_restore_case_gives_the_subject_to_grant():
     assert restore_case(reported, ["AEGIS_EVENTS"]) == (
         "$JS.API.CONSUMER.CREATE.AEGIS_EVENTS.my-durable"
     )
+
+
+def test_check_js_api_names_the_subject_to_grant():
+    watch = PermissionWatch()
+    watch.report("publish", "$js.api.old")
+    mark = watch.mark()
+    watch.check_js_api(mark, ["AEGIS_EVENTS"])  # before the mark: no error
+    watch.report("publish", "$js.api.stream.info.aegis_events")
+    with pytest.raises(PermissionDeniedError) as caught:
+        watch.check_js_api(mark, ["AEGIS_EVENTS"])
+    assert caught.value.operation == "publish"
+    assert caught.value.subject == "$JS.API.STREAM.INFO.AEGIS_EVENTS"

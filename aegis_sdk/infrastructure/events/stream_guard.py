@@ -15,8 +15,7 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 
-from ...domain.errors import PermissionDeniedError, PublishError
-from ..transport.permissions import restore_case
+from ...domain.errors import PublishError
 from ..transport.pool import Pool
 from .stream import STREAM_NAME, stream_config
 
@@ -92,11 +91,7 @@ class StreamGuard:
             self.fast_ingest = fast
             return
         except nats.errors.TimeoutError:
-            denied = link.watch.denied_prefix("$JS.", mark)
-            if denied is not None:
-                operation, subject = denied
-                subject = restore_case(subject, [STREAM_NAME])
-                raise PermissionDeniedError(operation, subject, "JetStream API") from None
+            link.watch.check_js_api(mark, [STREAM_NAME])
             raise PublishError("JetStream did not answer: is it enabled on the server?") from None
         self.fast_ingest = bool(info.config.allow_batched)
         if fast and not self.fast_ingest:

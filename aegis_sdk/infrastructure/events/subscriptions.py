@@ -35,7 +35,6 @@ from ...domain.errors import AegisError, PermissionDeniedError, ValidationError
 from ...domain.start_from import NEW, StartFrom
 from ...ports.message_bus import EventHandler, Subscription
 from ..transport.link import Link, LinkSubscription, sync
-from ..transport.permissions import restore_case
 from . import lost_events, stream
 from .delivery import deliver_event, settle
 
@@ -114,7 +113,7 @@ class EventSubscription(Subscription):
         except nats.js.errors.NotFoundError:
             return None
         except nats.errors.TimeoutError:
-            self._raise_if_denied(mark)
+            self.link.watch.check_js_api(mark, [stream.STREAM_NAME])
             raise
 
     async def _resend_lost(
@@ -142,18 +141,11 @@ class EventSubscription(Subscription):
                 return None
             await asyncio.sleep(0.005)
 
-    def _raise_if_denied(self, mark: int) -> None:
-        denied = self.link.watch.denied_prefix("$JS.", mark)
-        if denied is not None:
-            operation, subject = denied
-            subject = restore_case(subject, [stream.STREAM_NAME])
-            raise PermissionDeniedError(operation, subject, "JetStream API") from None
-
     async def _create_consumer(self, config: api.ConsumerConfig, mark: int) -> None:
         try:
             info = await self._js.add_consumer(stream.STREAM_NAME, config=config)
         except nats.errors.TimeoutError:
-            self._raise_if_denied(mark)
+            self.link.watch.check_js_api(mark, [stream.STREAM_NAME])
             raise
         except nats.js.errors.APIError as exc:
             raise ValidationError(

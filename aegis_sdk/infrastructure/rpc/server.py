@@ -172,9 +172,10 @@ class Served(Subscription):
         await link.drain()  # replies still being written go out first
 
 
-def _answering(response: RPCResponse, request: RPCRequest) -> RPCResponse:
-    response.correlation_id = request.correlation_id
-    response.trace_id = request.trace_id
+def _answering(response: RPCResponse, to: RPCRequest | RPCResponse) -> RPCResponse:
+    """``response`` with the ids of the request it answers (or of the reply it replaces)."""
+    response.correlation_id = to.correlation_id
+    response.trace_id = to.trace_id
     return response
 
 
@@ -185,7 +186,7 @@ async def respond(link: Link, msg: Msg, response: RPCResponse, fmt: Format) -> N
         data = encode(response.to_wire(), fmt)
     except SerializationError as exc:
         failure = RPCResponse.failure("SerializationError", f"result cannot be encoded: {exc}")
-        data = encode(_answering_ids(failure, response).to_wire(), fmt)
+        data = encode(_answering(failure, response).to_wire(), fmt)
     nc = link.nc
     try:
         if msg.headers:
@@ -204,7 +205,7 @@ async def respond(link: Link, msg: Msg, response: RPCResponse, fmt: Format) -> N
         log.warning(
             "reply on %s too large: %d bytes, limit %s", msg.subject, len(data), nc.max_payload
         )
-        await _send(nc, msg, encode(_answering_ids(failure, response).to_wire(), fmt))
+        await _send(nc, msg, encode(_answering(failure, response).to_wire(), fmt))
     except Exception as exc:  # a closed or reconnecting connection: the caller times out
         log.warning("could not reply on %s: %s", msg.subject, exc)
 
@@ -223,9 +224,3 @@ def _short(exc: BaseException) -> str:
     """An error text short enough to log and echo: bad input may be huge."""
     text = str(exc)
     return text if len(text) <= _MAX_REASON else text[:_MAX_REASON] + "... (truncated)"
-
-
-def _answering_ids(failure: RPCResponse, response: RPCResponse) -> RPCResponse:
-    failure.correlation_id = response.correlation_id
-    failure.trace_id = response.trace_id
-    return failure

@@ -85,3 +85,12 @@ class PermissionWatch:
     def check(self, operation: str, subject: str, since: int) -> None:
         if self.denied(operation, subject, since):
             raise PermissionDeniedError(operation, subject)
+
+    def check_js_api(self, since: int, known: Iterable[str] = ()) -> None:
+        """Raise ``PermissionDeniedError`` for the latest JetStream API subject denied
+        after ``since``, its case restored (``restore_case``): what to grant."""
+        denied = self.denied_prefix("$JS.", since)
+        if denied is not None:
+            operation, subject = denied
+            subject = restore_case(subject, known)
+            raise PermissionDeniedError(operation, subject, "JetStream API") from None
