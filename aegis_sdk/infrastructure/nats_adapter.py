@@ -232,8 +232,10 @@ class NATSAdapter(MessageBus):
         await self._publisher.publish(event)
 
     async def publish_events(self, events: Sequence[Event]) -> None:
-        """Pipelined publish; returns once every event is acknowledged. Events still
-        without an ack raise ``PublishError`` listing them."""
+        """Return once JetStream stored every event: sent as one fast-ingest batch on
+        nats-server 2.14 and later, pipelined on older servers. Each event keeps its
+        ``Nats-Msg-Id``, so sending one again stores it once; events still not acknowledged
+        after ``publish_timeout`` without progress raise ``PublishError`` listing them."""
         await self._publisher.publish_many(events)
 
     async def subscribe_event(

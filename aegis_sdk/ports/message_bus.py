@@ -59,7 +59,8 @@ class MessageBus(ABC):
 
     @abstractmethod
     async def publish_events(self, events: Sequence[Event]) -> None:
-        """Publish many events pipelined; return once all are acknowledged."""
+        """Publish many events as one batch, not a round trip each; return once all are
+        acknowledged."""
 
     @abstractmethod
     async def subscribe_event(

@@ -1,6 +1,6 @@
 """Publishing events to JetStream: one at a time with retries until acknowledged, or many
-as one fast-ingest batch where the stream takes them (``fast_ingest``), else pipelined.
-At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once.
+as one fast-ingest batch (``fast_ingest``; nats-server 2.14 and later), pipelined only on
+older servers. At-least-once: every event carries ``Nats-Msg-Id``, so a retry is stored once.
 
 An attempt waits for its ack a short while, not the whole publish timeout: in a cluster a
 publish that reached a stream leader which then died is never answered, while the same
@@ -108,10 +108,13 @@ class EventPublisher:
         )
 
     async def publish_many(self, events: Sequence[Event]) -> None:
-        """One fast-ingest batch where the stream takes it, else pipelined (up to two
-        windows of acks outstanding, each bounded in time). Events not known to be stored
-        then are published one by one (``publish``'s retries); those still failing raise
-        ``PublishError`` listing them."""
+        """Return once every event is stored. Where the stream takes fast-ingest batches
+        (nats-server 2.14 and later, ``StreamGuard``) the events go as one batch; one cut
+        short is begun again from the first event not known to be stored, and after
+        ``timeout`` without progress ``PublishError`` lists the rest. On older servers
+        they are pipelined (up to two windows of acks outstanding, each bounded in time),
+        then the events without an ack are published one by one (``publish``'s retries);
+        those still failing raise ``PublishError`` listing them."""
         if not events:
             return
         events = list(events)
