@@ -159,7 +159,8 @@ CHILD = textwrap.dedent(
     import time
     from aegis_sdk.testing import NatsCluster
     cluster = NatsCluster(2).start()
-    print(*(n.process.pid for n in cluster.nodes), *(n.store_dir for n in cluster.nodes))
+    nodes = cluster.nodes
+    print(*(n.process.pid for n in nodes), *(n.store_dir for n in nodes), flush=True)
     time.sleep(120)
     """
 )
