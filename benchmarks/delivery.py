@@ -8,31 +8,24 @@ Times in seconds; the drain rate as seconds per event (1 / events per second): l
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import secrets
-import time
 
-from . import common
-from .common import Sizes, latency_summary, median, nats_target, peers, significant
+from .support.connections import sdk_bus
+from .support.events_stream import ensure_events_stream, forget_consumers
+from .support.peers import peers
+from .support.percentiles import latency_summary, median, significant
+from .support.run_sizes import QUICK, SETUP_CACHE_TIMEOUT, Sizes, payload_params
+from .support.server_under_test import server_under_test
 
 DOMAIN = "benchdelivery"
 DRAIN_DOMAIN = "benchdrain"
-
-
-async def _wait_delivered(peer, expected: int, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        stats = peer.command("stats")
-        if stats["count"] >= expected or time.monotonic() > deadline:
-            return stats
-        await asyncio.sleep(0.01)
+PUBLISHER = "bench-publisher"
 
 
 async def _live(publisher, peer) -> dict:
     """Events published one at a time to a live durable subscriber: end-to-end latency,
     and published minus distinctly delivered."""
-    payload = common.payload_params("small")
+    payload = payload_params("small")
     sizes = Sizes.pick(rounds=5, calls=600)
     latencies, published, delivered = [], 0, 0
     for _ in range(sizes.rounds):
@@ -40,7 +33,7 @@ async def _live(publisher, peer) -> dict:
         for _ in range(sizes.calls):
             await publisher.publish_event(DOMAIN, "serial", payload)
         published += sizes.calls
-        stats = await _wait_delivered(peer, sizes.calls)
+        stats = await peer.wait_delivered(sizes.calls, timeout=60.0, poll=0.01)
         delivered += stats["unique"]
         latencies.append(stats["latencies"])
     return {"e2e": latency_summary(latencies), "lost": published - delivered}
@@ -49,9 +42,9 @@ async def _live(publisher, peer) -> dict:
 async def _drain(publisher, drainers: dict) -> dict:
     """Per round and subscriber: publish a backlog while it is detached, then time how long
     it takes to handle all of it once attached, and the CPU that costs it."""
-    payload = common.payload_params("small")
-    backlog = 300 if common.QUICK else 10_000
-    rounds = 1 if common.QUICK else 5
+    payload = payload_params("small")
+    backlog = 300 if QUICK else 10_000
+    rounds = 1 if QUICK else 5
     seconds: dict = {name: [] for name in drainers}
     cpu: dict = {name: [] for name in drainers}
     order = list(drainers)
@@ -70,27 +63,16 @@ async def _drain(publisher, drainers: dict) -> dict:
 
 
 async def _measure(url: str, live, drainers: dict, durables: list[str]) -> dict:
-    from aegis_sdk import NATSAdapter, Service
+    from aegis_sdk import Service
 
-    options = common.connect_options()
-    bus = NATSAdapter()
-    await bus.connect(url, **options)
-    publisher = Service("bench-publisher", bus)
-    rest_rss = live.rss_bytes()
-    try:
+    async with sdk_bus(url) as bus:
+        publisher = Service(PUBLISHER, bus)
+        rest_rss = live.rss_bytes()
         result = await _live(publisher, live)
         result.update(await _drain(publisher, drainers))
         result["rss_rest"] = rest_rss
         result["rss_peak"] = live.peak_rss_bytes()
-    finally:
-        await bus.disconnect()
-    if options or url:  # on a shared server, leave no consumers behind
-        nc = await common.raw_connect(url)
-        for durable in durables:
-            # already gone, or an older SDK named its stream differently: nothing to clean
-            with contextlib.suppress(Exception):
-                await nc.jetstream().delete_consumer("AEGIS_EVENTS", durable)
-        await nc.close()
+    await forget_consumers(url, durables)
     return result
 
 
@@ -115,26 +97,14 @@ class _EventDelivery:
                 for name, d in drain.items()
             ),
         ]
-        with nats_target() as url:
-            common.run(_create_stream(url))
+        with server_under_test() as url:
+            # the raw consumer needs the events stream before any event is published
+            asyncio.run(ensure_events_stream(url, PUBLISHER, DOMAIN))
             with peers(url, *specs) as (live_peer, sdk_drain, raw_drain):
                 drainers = {"sdk": sdk_drain, "raw": raw_drain}
-                return common.run(_measure(url, live_peer, drainers, [live, *drain.values()]))
+                return asyncio.run(_measure(url, live_peer, drainers, [live, *drain.values()]))
 
-    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
-
-
-async def _create_stream(url: str) -> None:
-    """The raw consumer needs the events stream before any event is published: the SDK
-    creates it on first use, so publish one event."""
-    from aegis_sdk import NATSAdapter, Service
-
-    bus = NATSAdapter()
-    await bus.connect(url, **common.connect_options())
-    try:
-        await Service("bench-publisher", bus).publish_event(DOMAIN, "setup", {})
-    finally:
-        await bus.disconnect()
+    setup_cache.timeout = SETUP_CACHE_TIMEOUT
 
 
 class EventDelivery(_EventDelivery):
@@ -191,17 +161,15 @@ async def _drain_after_restart(url: str, peer, durable: str) -> dict:
     stopped right away), its process publishing some of a backlog right after each stop,
     and the rest after the last; then the subscriber starts again and drains it, behind a
     stream that already holds other events."""
-    from aegis_sdk import NATSAdapter, Service
+    from aegis_sdk import Service
 
-    payload = common.payload_params("small")
-    fill = 5_000 if common.QUICK else 50_000
-    backlog = 300 if common.QUICK else 5_000
-    rounds = 1 if common.QUICK else 10
-    bus = NATSAdapter()
-    await bus.connect(url, **common.connect_options())
-    publisher = Service("bench-publisher", bus)
+    payload = payload_params("small")
+    fill = 5_000 if QUICK else 50_000
+    backlog = 300 if QUICK else 5_000
+    rounds = 1 if QUICK else 10
     per_event, slowest = [], []
-    try:
+    async with sdk_bus(url) as bus:
+        publisher = Service(PUBLISHER, bus)
         for done in range(0, fill, 10_000):
             await publisher.publish_events(FILL_DOMAIN, "old", [payload] * min(10_000, fill - done))
         for _ in range(rounds):
@@ -213,21 +181,8 @@ async def _drain_after_restart(url: str, peer, durable: str) -> dict:
                 raise NotImplementedError("the peer does not time the bulk of a drain")
             per_event.append(result["bulk_seconds"] / result["bulk"])
             slowest.append(result["seconds"])
-    finally:
-        await bus.disconnect()
-    await _forget_consumers(url, [durable])
+    await forget_consumers(url, [durable])
     return {"time_per_event": median(per_event), "slowest_wait": max(slowest)}
-
-
-async def _forget_consumers(url: str, durables: list[str]) -> None:
-    """On a shared server, leave no consumers behind."""
-    if not (common.connect_options() or os.environ.get("AEGIS_NATS_URL")):
-        return
-    nc = await common.raw_connect(url)
-    for durable in durables:
-        with contextlib.suppress(Exception):
-            await nc.jetstream().delete_consumer("AEGIS_EVENTS", durable)
-    await nc.close()
 
 
 class EventDrainAfterRestart:
@@ -256,12 +211,12 @@ class EventDrainAfterRestart:
                 "backlog": RESTART_DOMAIN,
             },
         )
-        with nats_target() as url:
-            common.run(_create_stream(url))
+        with server_under_test() as url:
+            asyncio.run(ensure_events_stream(url, PUBLISHER, DOMAIN))
             with peers(url, spec) as (peer,):
-                return common.run(_drain_after_restart(url, peer, durable))
+                return asyncio.run(_drain_after_restart(url, peer, durable))
 
-    setup_cache.timeout = 2 * common.SETUP_CACHE_TIMEOUT  # each straggler costs 30 s
+    setup_cache.timeout = 2 * SETUP_CACHE_TIMEOUT  # each straggler costs 30 s
 
     def track_time_per_event(self, cache):
         return cache["time_per_event"]

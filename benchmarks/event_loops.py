@@ -7,74 +7,65 @@ Times in seconds; rates as seconds per operation (lower is better); ratios to 3 
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import msgpack
 
-from . import common, loads
-from .common import Sizes, median, nats_target, peers, significant
+from .support import load_generators as loads
+from .support.connections import sdk_and_raw
+from .support.loop_choice import run_on
+from .support.measuring import quiesce
+from .support.peers import peers
+from .support.percentiles import median, significant
+from .support.run_sizes import QUICK, SETUP_CACHE_TIMEOUT, Sizes, payload_params
+from .support.server_under_test import server_under_test
 
 LOOPS = ["asyncio", "uvloop"]
 SERVICE = "bench-loop"
 IN_FLIGHT = 100
 
 
-def _run(coro, loop: str):
-    if loop == "uvloop":
-        import uvloop
-
-        return uvloop.run(coro)
-    return asyncio.run(coro)
-
-
 async def _measure(url: str) -> dict:
-    from aegis_sdk import Event, NATSAdapter, Service
+    """Each SDK figure and its raw counterpart, in rotating order, round after round."""
+    from aegis_sdk import Event, Service
 
-    options = common.connect_options()
-    bus = NATSAdapter()
-    await bus.connect(url, **options)
-    client = Service("bench-client", bus)
-    nc = await common.raw_connect(url)
-    js = nc.jetstream()
-    params = common.payload_params("small")
-    sdk = loads.sdk_rpc_call(client, SERVICE, "echo", params)
-    raw = loads.raw_rpc_call(nc, f"raw.{SERVICE}.echo", params)
-    raw_event = msgpack.packb(Event("benchloop", "raw", params).to_wire())
-    serial = Sizes.pick(rounds=5, calls=1000)
-    burst = 200 if common.QUICK else 4000
-    events = 200 if common.QUICK else 5000
+    async with sdk_and_raw(url) as (bus, nc):
+        client = Service("bench-client", bus)
+        js = nc.jetstream()
+        params = payload_params("small")
+        sdk = loads.sdk_rpc_call(client, SERVICE, "echo", params)
+        raw = loads.raw_rpc_call(nc, f"raw.{SERVICE}.echo", params)
+        raw_event = msgpack.packb(Event("benchloop", "raw", params).to_wire())
+        serial = Sizes.pick(rounds=5, calls=1000)
+        burst = 200 if QUICK else 4000
+        events = 200 if QUICK else 5000
 
-    async def batch_rate() -> float:
-        t0 = time.perf_counter()
-        await client.publish_events("benchloop", "batch", [params] * events)
-        return events / (time.perf_counter() - t0)
+        async def batch_rate() -> float:
+            t0 = time.perf_counter()
+            await client.publish_events("benchloop", "batch", [params] * events)
+            return events / (time.perf_counter() - t0)
 
-    steps = {
-        "rpc_p50_sdk": lambda: _p50(sdk, serial.calls),
-        "rpc_p50_raw": lambda: _p50(raw, serial.calls),
-        "rpc_rate_sdk": lambda: loads.closed_loop_rate(sdk, burst, IN_FLIGHT),
-        "rpc_rate_raw": lambda: loads.closed_loop_rate(raw, burst, IN_FLIGHT),
-        "event_rate_sdk": batch_rate,
-        "event_rate_raw": lambda: loads.raw_publish_async_rate(
-            js, "events.benchloop.raw", raw_event, events
-        ),
-    }
-    try:
+        steps = {
+            "rpc_p50_sdk": lambda: _p50(sdk, serial.calls),
+            "rpc_p50_raw": lambda: _p50(raw, serial.calls),
+            "rpc_rate_sdk": lambda: loads.closed_loop_rate(sdk, burst, IN_FLIGHT),
+            "rpc_rate_raw": lambda: loads.closed_loop_rate(raw, burst, IN_FLIGHT),
+            "event_rate_sdk": batch_rate,
+            "event_rate_raw": lambda: loads.raw_publish_async_rate(
+                js, "events.benchloop.raw", raw_event, events
+            ),
+        }
         for call in (sdk, raw):
             await loads.until_served(call)
             await loads.serial_latencies(call, serial.warmup)
         await batch_rate()
-        common.quiesce()
+        quiesce()
         values: dict = {name: [] for name in steps}
         order = list(steps)
         for r in range(serial.rounds):
             for name in order[r % len(order) :] + order[: r % len(order)]:
                 values[name].append(await steps[name]())
-    finally:
-        await bus.disconnect()
-        await nc.close()
-    return {name: median(v) for name, v in values.items()}
+        return {name: median(v) for name, v in values.items()}
 
 
 async def _p50(call, n: int) -> float:
@@ -86,17 +77,17 @@ class _ByLoop:
 
     def setup_cache(self):
         results = {}
-        with nats_target() as url:
+        with server_under_test() as url:
             for loop in LOOPS:
                 specs = [
                     ("sdk-rpc", {"name": SERVICE, "loop": loop}),
                     ("raw-rpc", {"name": SERVICE, "loop": loop}),
                 ]
                 with peers(url, *specs):
-                    results[loop] = _run(_measure(url), loop)
+                    results[loop] = run_on(loop, _measure(url))
         return results
 
-    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+    setup_cache.timeout = SETUP_CACHE_TIMEOUT
 
 
 class HeadlineByLoop(_ByLoop):

@@ -7,13 +7,18 @@ so that, as for every asv metric, lower is better and a drop in events/s is a re
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import time
 
 import msgpack
 
-from . import common, loads
-from .common import Sizes, Timer, latency_summary, median, nats_target, significant
+from .support import load_generators as loads
+from .support.connections import sdk_and_raw
+from .support.measuring import Timer, quiesce
+from .support.percentiles import latency_summary, median, significant
+from .support.run_sizes import QUICK, SETUP_CACHE_TIMEOUT, Sizes, payload_params
+from .support.server_under_test import server_under_test
 
 DOMAIN = "bench"
 RAW_SUBJECT = "events.bench.raw"
@@ -28,89 +33,81 @@ def _skip_if_missing(value) -> None:
 
 
 async def _measure_publish(url: str) -> dict:
-    from aegis_sdk import Event, NATSAdapter, Service
+    """Rounds of serial publishing (SDK, raw JetStream, raw core NATS), then bursts."""
+    from aegis_sdk import Event, Service
 
-    options = common.connect_options()
-    bus = NATSAdapter()
-    await bus.connect(url, **options)
-    publisher = Service("bench-publisher", bus)
-    nc = await common.raw_connect(url)
-    js = nc.jetstream()
-    payload = common.payload_params("small")
-    # the raw baseline sends an envelope of the same size, packed once
-    raw_payload = msgpack.packb(Event(DOMAIN, "raw", payload).to_wire())
-    sizes = Sizes.pick(rounds=9, calls=800)
-    burst = 200 if common.QUICK else 5000
+    async with sdk_and_raw(url) as (bus, nc):
+        publisher = Service("bench-publisher", bus)
+        js = nc.jetstream()
+        payload = payload_params("small")
+        # the raw baseline sends an envelope of the same size, packed once
+        raw_payload = msgpack.packb(Event(DOMAIN, "raw", payload).to_wire())
+        sizes = Sizes.pick(rounds=9, calls=800)
+        burst = 200 if QUICK else 5000
 
-    def sdk_publish():
-        return publisher.publish_event(DOMAIN, "latency", payload)
+        def sdk_publish():
+            return publisher.publish_event(DOMAIN, "latency", payload)
 
-    def raw_publish():
-        return js.publish(RAW_SUBJECT, raw_payload)
+        def raw_publish():
+            return js.publish(RAW_SUBJECT, raw_payload)
 
-    def core_publish():
-        return loads.core_publish_flush_latencies(nc, CORE_SUBJECT, raw_payload, 1)
+        has_batch = hasattr(publisher, "publish_events")
 
-    has_batch = hasattr(publisher, "publish_events")
+        async def batch_rate(n: int) -> float:
+            t0 = time.perf_counter()
+            await publisher.publish_events(DOMAIN, "batch", [payload] * n)
+            return n / (time.perf_counter() - t0)
 
-    async def batch_rate(n: int) -> float:
-        t0 = time.perf_counter()
-        await publisher.publish_events(DOMAIN, "batch", [payload] * n)
-        return n / (time.perf_counter() - t0)
+        await loads.serial_latencies(sdk_publish, sizes.warmup)
+        await loads.serial_latencies(raw_publish, sizes.warmup)
+        await loads.core_publish_flush_latencies(nc, CORE_SUBJECT, raw_payload, sizes.warmup)
+        quiesce()
 
-    await loads.serial_latencies(sdk_publish, sizes.warmup)
-    await loads.serial_latencies(raw_publish, sizes.warmup)
-    await loads.core_publish_flush_latencies(nc, CORE_SUBJECT, raw_payload, sizes.warmup)
-    common.quiesce()
-
-    sdk_rounds, raw_rounds, core_rounds, cpu = [], [], [], []
-    rates = collections.defaultdict(list)
-    for r in range(sizes.rounds):
+        sdk_rounds, raw_rounds, core_rounds, cpu = [], [], [], []
+        rates = collections.defaultdict(list)
+        for r in range(sizes.rounds):
+            with Timer() as t:
+                sdk_rounds.append(await loads.serial_latencies(sdk_publish, sizes.calls))
+            cpu.append(t.cpu / sizes.calls)
+            rates["serial"].append(sizes.calls / t.wall)
+            raw_rounds.append(await loads.serial_latencies(raw_publish, sizes.calls))
+            core_rounds.append(
+                await loads.core_publish_flush_latencies(nc, CORE_SUBJECT, raw_payload, sizes.calls)
+            )
+            steps = [
+                ("concurrent", lambda: loads.closed_loop_rate(sdk_publish, burst, IN_FLIGHT)),
+                (
+                    "raw_async",
+                    lambda: loads.raw_publish_async_rate(js, RAW_SUBJECT, raw_payload, burst),
+                ),
+            ]
+            if has_batch:
+                steps.append(("batch", lambda: batch_rate(burst)))
+            for name, step in steps[r % len(steps) :] + steps[: r % len(steps)]:
+                rates[name].append(await step())
         with Timer() as t:
-            sdk_rounds.append(await loads.serial_latencies(sdk_publish, sizes.calls))
-        cpu.append(t.cpu / sizes.calls)
-        rates["serial"].append(sizes.calls / t.wall)
-        raw_rounds.append(await loads.serial_latencies(raw_publish, sizes.calls))
-        core_rounds.append(
-            await loads.core_publish_flush_latencies(nc, CORE_SUBJECT, raw_payload, sizes.calls)
-        )
-        steps = [
-            ("concurrent", lambda: loads.closed_loop_rate(sdk_publish, burst, IN_FLIGHT)),
-            (
-                "raw_async",
-                lambda: loads.raw_publish_async_rate(js, RAW_SUBJECT, raw_payload, burst),
-            ),
-        ]
-        if has_batch:
-            steps.append(("batch", lambda: batch_rate(burst)))
-        for name, step in steps[r % len(steps) :] + steps[: r % len(steps)]:
-            rates[name].append(await step())
-    with Timer() as t:
-        if has_batch:
-            await batch_rate(burst)
-    batch_cpu = t.cpu / burst if has_batch else None
+            if has_batch:
+                await batch_rate(burst)
+        batch_cpu = t.cpu / burst if has_batch else None
 
-    await bus.disconnect()
-    await nc.close()
-    del core_publish
-    return {
-        "sdk": latency_summary(sdk_rounds),
-        "raw": latency_summary(raw_rounds),
-        "core": latency_summary(core_rounds),
-        "rate": {name: median(values) for name, values in rates.items()},
-        "cpu_serial": median(cpu),
-        "cpu_batch": batch_cpu,
-    }
+        return {
+            "sdk": latency_summary(sdk_rounds),
+            "raw": latency_summary(raw_rounds),
+            "core": latency_summary(core_rounds),
+            "rate": {name: median(values) for name, values in rates.items()},
+            "cpu_serial": median(cpu),
+            "cpu_batch": batch_cpu,
+        }
 
 
 class _EventPublish:
     version = "2"
 
     def setup_cache(self):
-        with nats_target() as url:
-            return common.run(_measure_publish(url))
+        with server_under_test() as url:
+            return asyncio.run(_measure_publish(url))
 
-    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+    setup_cache.timeout = SETUP_CACHE_TIMEOUT
 
 
 class EventPublishLatency(_EventPublish):

@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from . import common
-from .common import nats_target, peers, percentile
+from .support.connections import sdk_bus
+from .support.peers import peers
+from .support.percentiles import percentile
+from .support.run_sizes import QUICK, SETUP_CACHE_TIMEOUT
+from .support.server_under_test import server_under_test
 
 SERVICE = "bench-fair"
 FLOOD = 100_000
@@ -47,29 +50,25 @@ async def _pings_during(flood, call) -> tuple[list[float], dict]:
 
 
 def _size() -> int:
-    return 5_000 if common.QUICK else FLOOD
+    return 5_000 if QUICK else FLOOD
 
 
 async def _measure(url, flood) -> dict:
-    from aegis_sdk import NATSAdapter, Service
-
-    bus = NATSAdapter()
-    await bus.connect(url, **common.connect_options())
-    client = Service("bench-pinger", bus)
-
-    def call():
-        return client.call_rpc(SERVICE, "ping", {}, timeout=10)
+    from aegis_sdk import Service
 
     latencies, outcomes = [], []
-    try:
-        for _ in range(1 if common.QUICK else 3):
+    async with sdk_bus(url) as bus:
+        client = Service("bench-pinger", bus)
+
+        def call():
+            return client.call_rpc(SERVICE, "ping", {}, timeout=10)
+
+        for _ in range(1 if QUICK else 3):
             await call()
             samples, outcome = await _pings_during(flood, call)
             latencies += samples
             outcomes.append(outcome)
             await asyncio.sleep(0.5)  # the slow method's queue empties
-    finally:
-        await bus.disconnect()
     latencies.sort()
     answered = [sum(o.get(k, 0) for k in ("ok", "overloaded", "error")) for o in outcomes]
     return {
@@ -93,18 +92,18 @@ class OtherMethodDuringFlood:
     unit = "seconds"
 
     def setup_cache(self):
-        with nats_target() as url:
+        with server_under_test() as url:
             specs = [
                 ("sdk-fair", {"name": SERVICE}),
                 ("flood", {"name": SERVICE, "method": "slow"}),
             ]
             with peers(url, *specs) as (_, flood):
                 started = time.perf_counter()
-                result = common.run(_measure(url, flood))
+                result = asyncio.run(_measure(url, flood))
                 result["seconds"] = time.perf_counter() - started
                 return result
 
-    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+    setup_cache.timeout = SETUP_CACHE_TIMEOUT
 
     def track_p50(self, cache):
         return cache["p50"]

@@ -1,6 +1,6 @@
 """RPC: round-trip latency, throughput, queue-group sharing and CPU cost per call.
 
-The service under test runs in its own process (``peer.py``), as in production. Each
+The service under test runs in its own process (``support/peer_process.py``), as in production. Each
 ``setup_cache`` measures a whole group once per commit (asv hands its result to every
 ``track_`` method of the classes that share it); the ``track_`` methods only report.
 Times are in seconds (asv prints them as ``571us``); throughput is reported as seconds per
@@ -14,11 +14,16 @@ import asyncio
 import collections
 import contextlib
 
-from . import common, loads
-from .common import Sizes, Timer, latency_summary, median, nats_target, peers, significant
+from .support import load_generators as loads
+from .support.connections import raw_client, sdk_bus
+from .support.measuring import Timer, quiesce
+from .support.peers import peers
+from .support.percentiles import latency_summary, median, significant
+from .support.run_sizes import PAYLOADS, QUICK, SETUP_CACHE_TIMEOUT, Sizes, payload_params
+from .support.server_under_test import server_under_test
 
 SERIALIZERS = ["msgpack", "json"]
-PAYLOAD_NAMES = list(common.PAYLOADS)
+PAYLOAD_NAMES = list(PAYLOADS)
 HEADLINE = ("msgpack", "small")
 SERVICE = "bench-rpc"
 
@@ -27,67 +32,68 @@ SERVICE = "bench-rpc"
 
 
 async def _measure_serial(url: str, peer_info: dict) -> dict:
-    from aegis_sdk import NATSAdapter, Service
+    from aegis_sdk import Service
 
-    options = common.connect_options()
     results: dict = {"latency": {}, "cpu_client": {}, "cpu_service": {}, "raw": None}
-    raw_nc = await common.raw_connect(url)
-    try:
+    async with raw_client(url) as raw_nc:
         for serializer in SERIALIZERS:
-            bus = NATSAdapter(serializer=serializer)
-            await bus.connect(url, **options)
-            client = Service("bench-client", bus)
-            peer = peer_info[serializer]
-            for payload in PAYLOAD_NAMES:
-                params = common.payload_params(payload)
-                headline = (serializer, payload) == HEADLINE
-                sizes = Sizes.pick(rounds=9 if headline else 7, calls=1500 if headline else 500)
-                sdk = loads.sdk_rpc_call(client, f"{SERVICE}-{serializer}", "echo", params)
-                raw = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
-                await loads.until_served(sdk)
-                await loads.serial_latencies(sdk, sizes.warmup)
-                if headline:
-                    await loads.until_served(raw)
-                    await loads.serial_latencies(raw, sizes.warmup)
-                common.quiesce()
-                sdk_rounds, raw_rounds, cpu_client, cpu_service = [], [], [], []
-                for r in range(sizes.rounds):
-                    if headline and r % 2:
-                        raw_rounds.append(await loads.serial_latencies(raw, sizes.calls))
-                    service_cpu0 = peer.cpu_seconds()
-                    with Timer() as t:
-                        sdk_rounds.append(await loads.serial_latencies(sdk, sizes.calls))
-                    cpu_service.append((peer.cpu_seconds() - service_cpu0) / sizes.calls)
-                    cpu_client.append(t.cpu / sizes.calls)
-                    if headline and not r % 2:
-                        raw_rounds.append(await loads.serial_latencies(raw, sizes.calls))
-                key = f"{serializer}/{payload}"
-                results["latency"][key] = latency_summary(sdk_rounds)
-                results["cpu_client"][key] = median(cpu_client)
-                results["cpu_service"][key] = median(cpu_service)
-                if headline:
-                    results["raw"] = latency_summary(raw_rounds)
-            await bus.disconnect()
-    finally:
-        await raw_nc.close()
+            async with sdk_bus(url, serializer=serializer) as bus:
+                client = Service("bench-client", bus)
+                peer = peer_info[serializer]
+                for payload in PAYLOAD_NAMES:
+                    measured = await _serial_round_trips(client, raw_nc, peer, serializer, payload)
+                    key = f"{serializer}/{payload}"
+                    results["latency"][key] = latency_summary(measured["sdk"])
+                    results["cpu_client"][key] = median(measured["cpu_client"])
+                    results["cpu_service"][key] = median(measured["cpu_service"])
+                    if measured["raw"]:
+                        results["raw"] = latency_summary(measured["raw"])
     return results
+
+
+async def _serial_round_trips(client, raw_nc, peer, serializer: str, payload: str) -> dict:
+    """Rounds of serial calls of one serializer and payload; for the headline pair also raw
+    nats-py's, each raw round right before or after an SDK round, in turn."""
+    params = payload_params(payload)
+    headline = (serializer, payload) == HEADLINE
+    sizes = Sizes.pick(rounds=9 if headline else 7, calls=1500 if headline else 500)
+    sdk = loads.sdk_rpc_call(client, f"{SERVICE}-{serializer}", "echo", params)
+    raw = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
+    await loads.until_served(sdk)
+    await loads.serial_latencies(sdk, sizes.warmup)
+    if headline:
+        await loads.until_served(raw)
+        await loads.serial_latencies(raw, sizes.warmup)
+    quiesce()
+    rounds: dict = {"sdk": [], "raw": [], "cpu_client": [], "cpu_service": []}
+    for r in range(sizes.rounds):
+        if headline and r % 2:
+            rounds["raw"].append(await loads.serial_latencies(raw, sizes.calls))
+        service_cpu0 = peer.cpu_seconds()
+        with Timer() as t:
+            rounds["sdk"].append(await loads.serial_latencies(sdk, sizes.calls))
+        rounds["cpu_service"].append((peer.cpu_seconds() - service_cpu0) / sizes.calls)
+        rounds["cpu_client"].append(t.cpu / sizes.calls)
+        if headline and not r % 2:
+            rounds["raw"].append(await loads.serial_latencies(raw, sizes.calls))
+    return rounds
 
 
 class _SerialRPC:
     """Shared measurement of serial round trips (one ``setup_cache`` for the subclasses)."""
 
     version = "2"
-    timeout = common.SETUP_CACHE_TIMEOUT
+    timeout = SETUP_CACHE_TIMEOUT
 
     def setup_cache(self):
-        with nats_target() as url:
+        with server_under_test() as url:
             specs = [("raw-rpc", {"name": SERVICE})]
             specs += [("sdk-rpc", {"name": f"{SERVICE}-{s}", "serializer": s}) for s in SERIALIZERS]
             with peers(url, *specs) as started:
                 by_serializer = dict(zip(SERIALIZERS, started[1:], strict=True))
-                return common.run(_measure_serial(url, by_serializer))
+                return asyncio.run(_measure_serial(url, by_serializer))
 
-    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+    setup_cache.timeout = SETUP_CACHE_TIMEOUT
 
 
 class RPCLatency(_SerialRPC):
@@ -161,39 +167,44 @@ IN_FLIGHT = 100
 
 
 async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
-    from aegis_sdk import NATSAdapter, Service
+    from aegis_sdk import Service
 
-    options = common.connect_options()
-    params = common.payload_params("small")
+    params = payload_params("small")
     sizes = Sizes.pick(rounds=9, calls=4000, warmup=1000)
     rates: dict = collections.defaultdict(list)
     calls: dict = {}
-    raw_nc = await common.raw_connect(url)
-    buses = {}
-    for pool in POOL_SIZES:
-        buses[pool] = NATSAdapter(pool_size=pool)
-        await buses[pool].connect(url, **options)
-        client = Service("bench-client", buses[pool])
-        calls[f"sdk/{pool}"] = loads.sdk_rpc_call(client, SERVICE, "echo", params)
-    calls["raw"] = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
-    rest_rss = service_peer.rss_bytes()
-    for call in calls.values():
-        await loads.until_served(call)
-        await loads.closed_loop_rate(call, sizes.warmup, IN_FLIGHT)
-    common.quiesce()
-    order = list(calls)
-    for r in range(sizes.rounds):
-        for name in order[r % len(order) :] + order[: r % len(order)]:
-            rates[name].append(await loads.closed_loop_rate(calls[name], sizes.calls, IN_FLIGHT))
-    results = {
-        "rate": {name: median(values) for name, values in rates.items()},
-        "rss_rest": rest_rss,
-        "rss_peak": service_peer.peak_rss_bytes(),
-    }
+    async with contextlib.AsyncExitStack() as clients:
+        raw_nc = await clients.enter_async_context(raw_client(url))
+        buses = {}
+        for pool in POOL_SIZES:
+            buses[pool] = await clients.enter_async_context(sdk_bus(url, pool_size=pool))
+            client = Service("bench-client", buses[pool])
+            calls[f"sdk/{pool}"] = loads.sdk_rpc_call(client, SERVICE, "echo", params)
+        calls["raw"] = loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params)
+        rest_rss = service_peer.rss_bytes()
+        for call in calls.values():
+            await loads.until_served(call)
+            await loads.closed_loop_rate(call, sizes.warmup, IN_FLIGHT)
+        quiesce()
+        order = list(calls)
+        for r in range(sizes.rounds):
+            for name in order[r % len(order) :] + order[: r % len(order)]:
+                rates[name].append(
+                    await loads.closed_loop_rate(calls[name], sizes.calls, IN_FLIGHT)
+                )
+        results = {
+            "rate": {name: median(values) for name, values in rates.items()},
+            "rss_rest": rest_rss,
+            "rss_peak": service_peer.peak_rss_bytes(),
+        }
+        client = Service("bench-client", buses[1])
+        results["group_shares"] = await _queue_group_shares(client, group_peers)
+    return results
 
-    # queue group: three instances of one service share the calls
-    client = Service("bench-client", buses[1])
-    whoami_calls = 300 if common.QUICK else 3000
+
+async def _queue_group_shares(client, group_peers) -> list[int]:
+    """Calls answered by each of three instances of one service, in a queue group."""
+    whoami_calls = 300 if QUICK else 3000
     counts = collections.Counter()
 
     async def whoami():
@@ -205,24 +216,20 @@ async def _measure_concurrent(url: str, service_peer, group_peers) -> dict:
     shares = [counts.get(p.info["instance"], 0) for p in group_peers]
     if sum(shares) != whoami_calls:
         raise RuntimeError(f"queue group answered {sum(shares)} of {whoami_calls} calls")
-    results["group_shares"] = shares
-    for bus in buses.values():
-        await bus.disconnect()
-    await raw_nc.close()
-    return results
+    return shares
 
 
 class _ConcurrentRPC:
     version = "2"
 
     def setup_cache(self):
-        with nats_target() as url:
+        with server_under_test() as url:
             specs = [("sdk-rpc", {"name": SERVICE}), ("raw-rpc", {"name": SERVICE})]
             specs += [("sdk-rpc", {"name": f"{SERVICE}-group"})] * 3
             with peers(url, *specs) as started:
-                return common.run(_measure_concurrent(url, started[0], started[2:]))
+                return asyncio.run(_measure_concurrent(url, started[0], started[2:]))
 
-    setup_cache.timeout = common.SETUP_CACHE_TIMEOUT
+    setup_cache.timeout = SETUP_CACHE_TIMEOUT
 
 
 class RPCThroughput(_ConcurrentRPC):
@@ -269,32 +276,30 @@ class RPCRoundTrip:
 
     def setup(self, client):
         self._stack = contextlib.ExitStack()
-        url = self._stack.enter_context(nats_target())
+        url = self._stack.enter_context(server_under_test())
         mode = "sdk-rpc" if client == "sdk" else "raw-rpc"
         self._stack.enter_context(peers(url, (mode, {"name": SERVICE})))
         self.loop = asyncio.new_event_loop()
+        self._clients = contextlib.AsyncExitStack()
         self.call = self.loop.run_until_complete(self._connect(url, client))
         self.loop.run_until_complete(loads.until_served(self.call))
         for _ in range(200):
             self.loop.run_until_complete(self.call())
-        common.quiesce()
+        quiesce()
 
     async def _connect(self, url, client):
-        from aegis_sdk import NATSAdapter, Service
+        from aegis_sdk import Service
 
-        params = common.payload_params("small")
+        params = payload_params("small")
         if client == "raw":
-            self._nc = await common.raw_connect(url)
-            self._close = self._nc.close
-            return loads.raw_rpc_call(self._nc, f"raw.{SERVICE}.echo", params)
-        bus = NATSAdapter()
-        await bus.connect(url, **common.connect_options())
-        self._close = bus.disconnect
+            nc = await self._clients.enter_async_context(raw_client(url))
+            return loads.raw_rpc_call(nc, f"raw.{SERVICE}.echo", params)
+        bus = await self._clients.enter_async_context(sdk_bus(url))
         return loads.sdk_rpc_call(Service("bench-client", bus), SERVICE, "echo", params)
 
     def teardown(self, client):
         try:
-            self.loop.run_until_complete(self._close())
+            self.loop.run_until_complete(self._clients.aclose())
             self.loop.close()
         finally:
             self._stack.close()

@@ -3,8 +3,8 @@ nats-server, for the SDK and for raw nats-py, on one embedded server, rounds int
 
     python -m tools.cpu_split [--rounds 7] [--calls 20000]
 
-The clients run in this process, each service in its own (``benchmarks/peer.py``, the
-suite's ``sdk-rpc`` and ``raw-rpc``); the server's CPU is read from outside. Figures are
+The clients run in this process, each service in its own (the suite's peer process,
+modes ``sdk-rpc`` and ``raw-rpc``); the server's CPU is read from outside. Figures are
 CPU microseconds per request, medians over the rounds; on 2 cores the three processes
 share the machine, so the sum decides how many requests a second the pair reaches.
 """
@@ -19,20 +19,23 @@ import time
 
 import psutil
 
-from benchmarks import common, loads
+from benchmarks.support import load_generators as loads
+from benchmarks.support.connections import raw_connect
+from benchmarks.support.peers import peers
+from benchmarks.support.run_sizes import payload_params
 
 SERVICE = "bench-split"
 IN_FLIGHT = 100
 COLUMNS = ("rate", "client", "service", "server")
 
 
-async def _measure(url: str, peers: dict, server: psutil.Process, rounds: int, calls: int) -> dict:
+async def _measure(url: str, sides: dict, server: psutil.Process, rounds: int, calls: int) -> dict:
     from aegis_sdk import NATSAdapter, Service
 
-    params = common.payload_params("small")
+    params = payload_params("small")
     bus = NATSAdapter()
     await bus.connect(url)
-    raw_nc = await common.raw_connect(url)
+    raw_nc = await raw_connect(url)
     drive = {
         "sdk": loads.sdk_rpc_call(Service("split-client", bus), SERVICE, "echo", params),
         "raw": loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params),
@@ -43,7 +46,7 @@ async def _measure(url: str, peers: dict, server: psutil.Process, rounds: int, c
     samples: dict[str, list[tuple[float, ...]]] = {side: [] for side in drive}
     for r in range(rounds):
         for side in ("sdk", "raw") if r % 2 == 0 else ("raw", "sdk"):
-            peer = peers[side]
+            peer = sides[side]
             service0, server0, client0 = peer.cpu_seconds(), _cpu(server), time.process_time()
             rate = await loads.closed_loop_rate(drive[side], calls, IN_FLIGHT)
             client = time.process_time() - client0
@@ -108,7 +111,7 @@ def run(rounds: int, calls: int) -> dict:
         assert nats_server.process is not None
         server = psutil.Process(nats_server.process.pid)
         specs = [("sdk-rpc", {"name": SERVICE}), ("raw-rpc", {"name": SERVICE})]
-        with common.peers(nats_server.url, *specs) as (sdk, raw):
+        with peers(nats_server.url, *specs) as (sdk, raw):
             measured = _measure(nats_server.url, {"sdk": sdk, "raw": raw}, server, rounds, calls)
             return summarize(asyncio.run(measured))
 

@@ -31,7 +31,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import median, nats_target, read_answer
+from benchmarks.support.json_lines import read_answer
+from benchmarks.support.percentiles import median
+from benchmarks.support.server_under_test import server_under_test
 
 from .asv_results import REPO
 from .pythons import running
@@ -80,8 +82,8 @@ def environment(commit: str) -> Path:
 
 
 class Worker:
-    """A gate worker (benchmarks/gate_probe.py) in ``python``'s environment; the worker code
-    comes from this working tree, the SDK from the environment."""
+    """A gate worker (benchmarks/support/gate_worker.py) in ``python``'s environment; the
+    worker code comes from this working tree, the SDK from the environment."""
 
     def __init__(self, python: Path, label: str, url: str | None = None) -> None:
         self.label = label
@@ -92,7 +94,7 @@ class Worker:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self._stderr_text = ""
         self.process = subprocess.Popen(
-            [str(python), "-m", "benchmarks.gate_probe", label],
+            [str(python), "-m", "benchmarks.support.gate_worker", label],
             cwd=self._shim.name,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -143,8 +145,8 @@ class Judgement:
 
     @property
     def min_effect(self) -> float:
-        """The smallest change of the median ratio that counts (see gate_probe.METRICS)."""
-        from benchmarks.gate_probe import METRICS
+        """The smallest change of the median ratio that counts (see gate_worker.METRICS)."""
+        from benchmarks.support.gate_worker import METRICS
 
         return METRICS[self.metric].min_effect
 
@@ -186,7 +188,7 @@ def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, s
     each measurement is taken on both sides back to back, the side going first alternating."""
     workers = {}
     with contextlib.ExitStack() as stack:
-        url = stack.enter_context(nats_target())
+        url = stack.enter_context(server_under_test())
         for side, python in pythons.items():
             workers[side] = Worker(python, side, url)
             stack.callback(workers[side].close)
@@ -212,7 +214,7 @@ def judge(samples: dict, fresh: dict | None = None) -> list[Judgement]:
 
 
 def gate(base: str, head: str, rounds: int) -> tuple[list[Judgement], str]:
-    from benchmarks.gate_probe import MEASUREMENTS
+    from benchmarks.support.gate_worker import MEASUREMENTS
 
     print(f"gate: base {base[:8]} vs head {head[:8]}", file=sys.stderr)
     pythons = {"base": environment(base), "head": environment(head)}
@@ -231,7 +233,7 @@ def gate(base: str, head: str, rounds: int) -> tuple[list[Judgement], str]:
 def markdown(
     base: str, head: str, judgements: list[Judgement], rounds: int, remeasured: list[str]
 ) -> str:
-    from benchmarks.gate_probe import METRICS
+    from benchmarks.support.gate_worker import METRICS
 
     regressions = [j for j in judgements if j.verdict == "regression"]
     title = "Performance gate: " + (

@@ -16,16 +16,8 @@ import socket
 import sys
 import urllib.parse
 
-from benchmarks.target import (
-    CONNECT_TIMEOUT,
-    cluster_size,
-    connect_options,
-    jetstream_facts,
-    raw_connect,
-    redact,
-    server_info,
-    shape,
-)
+from benchmarks.support.connections import CONNECT_TIMEOUT, connect_options, raw_connect, redact
+from benchmarks.support.server_facts import cluster_size, jetstream_facts, server_info, shape
 
 GREETING_TIMEOUT = 2.0  # seconds for TCP connect, and again for the INFO line
 CREDENTIALS = "AEGIS_NATS_USER and AEGIS_NATS_PASSWORD, AEGIS_NATS_TOKEN or AEGIS_NATS_CREDS"

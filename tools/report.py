@@ -150,7 +150,7 @@ def rpc_section(res: Results) -> list[str]:
 
 
 def open_loop_section(res: Results, pictures: list[tuple[str, str]]) -> list[str]:
-    from benchmarks.workloads import open_loop
+    from benchmarks.support.workloads import open_loop
 
     workload = open_loop()
     rows = []

@@ -1,12 +1,14 @@
 """The server a commit was measured against on a machine, as the benchmarks noted it
-(``.asv/targets/<machine>/<commit>.json``, see benchmarks/target.py): read and compared.
+(``.asv/servers/<machine>/<commit>.json``, see benchmarks/support/server_notes.py): read
+and compared.
 """
 
 from __future__ import annotations
 
 import json
 
-from benchmarks.target import SHAPE, note_path, shape
+from benchmarks.support.server_facts import SHAPE, shape
+from benchmarks.support.server_notes import note_path
 
 from .asv_results import REPO
 

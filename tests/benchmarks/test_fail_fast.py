@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from aegis_sdk.testing import NatsServer, free_port
-from benchmarks import target
-from benchmarks.common import Peer
+from benchmarks.support.connections import raw_connect
+from benchmarks.support.peers import Peer
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "alice-Pw-9431"
@@ -200,5 +200,5 @@ def test_a_peer_that_finds_nobody_says_why_at_once(monkeypatch):
 async def test_a_raw_first_connect_is_bounded(silent_url):
     began = time.monotonic()
     with pytest.raises(ConnectionError, match="cannot connect"):
-        await target.raw_connect(silent_url, timeout=1.0)
+        await raw_connect(silent_url, timeout=1.0)
     assert time.monotonic() - began < QUICK

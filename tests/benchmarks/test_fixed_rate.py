@@ -5,8 +5,9 @@ import asyncio
 import math
 import time
 
-from benchmarks import fixed_rate, hdr
-from benchmarks.common import significant
+from benchmarks.support import fixed_rate
+from benchmarks.support import histograms as hdr
+from benchmarks.support.percentiles import significant
 
 
 def run(coro):

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from benchmarks.gate_probe import MEASUREMENTS, METRICS
+from benchmarks.support.gate_worker import MEASUREMENTS, METRICS
 from tools.gate import Judgement, Worker, judge, markdown
 
 BASE = [100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0, 100.0, 96.0] * 3

@@ -4,20 +4,22 @@ n/a (NaN) instead of failing the whole area when no rate is sustained."""
 import asyncio
 import math
 
-from benchmarks import hdr, open_loop
+from benchmarks.support import histograms
+from benchmarks.support.rate_runs import RateRun, latency_record
+from benchmarks.support.rate_search import max_sustainable
 
 
 def probe_sustained_below(edge: float):
-    async def probe(rate: float, seconds: float) -> open_loop.Probe:
+    async def probe(rate: float, seconds: float) -> RateRun:
         latency = 0.001 if rate <= edge else 0.050  # 1 ms under the edge, 50 ms over it
-        histogram = hdr.histogram([latency] * 200)
-        return open_loop.Probe(rate, rate, 0, {"main": histogram})
+        histogram = histograms.histogram([latency] * 200)
+        return RateRun(rate, rate, 0, {"main": histogram})
 
     return probe
 
 
 def search(edge: float, start: float):
-    return asyncio.run(open_loop._max_sustainable(probe_sustained_below(edge), start, "main"))
+    return asyncio.run(max_sustainable(probe_sustained_below(edge), start, "main"))
 
 
 def test_search_finds_the_edge_within_its_resolution():
@@ -35,5 +37,5 @@ def test_no_sustained_rate_is_nan_not_an_error():
     best, probes = search(edge=0, start=9000)
     assert math.isnan(best)
     assert len(probes) == 10 and not any(p.sustained("main") for p in probes)
-    artifact = open_loop._artifact({}, probes, "main", best)
-    assert artifact["max_rate"] is None and len(artifact["probes"]) == 10
+    record = latency_record({}, probes, "main", best)
+    assert record["max_rate"] is None and len(record["probes"]) == 10

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from benchmarks.target import note_path
+from benchmarks.support.server_notes import note_path
 from tools import asv_results, report, server_notes
 
 from .asv_project import MACHINE, Project

@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from benchmarks import hdr
-from benchmarks.open_loop import Probe, _artifact
+from benchmarks.support import histograms
+from benchmarks.support.rate_runs import RateRun, latency_record
 from tools import latency_plots, site_assets, site_check
 
 from .asv_project import Project, benchmark, git
@@ -28,11 +28,12 @@ def artifact(scale: float) -> dict:
 
     def probe(rate, base):
         samples = [base * scale * (1 + i / 1000) for i in range(2000)]
-        h = hdr.histogram(samples)
-        return Probe(rate, rate, 0, {"round_trip": h, "uncorrected": h})
+        h = histograms.histogram(samples)
+        return RateRun(rate, rate, 0, {"round_trip": h, "uncorrected": h})
 
     runs = {1000: [probe(1000, 0.0005)], 5000: [probe(5000, 0.0008)]}
-    return _artifact(runs, [probe(12_000, 0.002), probe(15_000, 0.009)], "round_trip", 12_000)
+    probes = [probe(12_000, 0.002), probe(15_000, 0.009)]
+    return latency_record(runs, probes, "round_trip", 12_000)
 
 
 @needs_browser

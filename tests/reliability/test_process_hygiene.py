@@ -24,7 +24,7 @@ RUN = textwrap.dedent(
     """
     import json, time
     from aegis_sdk.testing import NatsServer
-    from benchmarks.common import Peer
+    from benchmarks.support.peers import Peer
     from tests.reliability.processes import ServiceProcess
 
     server = NatsServer().start()

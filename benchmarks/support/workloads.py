@@ -3,11 +3,10 @@ the gate and the report read one place and every figure names its workload."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-PERF_TOML = Path(__file__).resolve().parent.parent / "perf.toml"
+from .perf_config import PERF_TOML, load
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class OpenLoop:
 
 
 def open_loop(path: Path = PERF_TOML) -> OpenLoop:
-    w = tomllib.loads(path.read_text())["workloads"]["open_loop"]
+    w = load(path)["workloads"]["open_loop"]
     return OpenLoop(
         rpc_rates=tuple(w["rpc_rates"]),
         event_rates=tuple(w["event_rates"]),

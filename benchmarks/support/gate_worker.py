@@ -1,8 +1,8 @@
 """A worker for the pull-request gate, measuring the SDK installed in this Python.
 
-    python -m benchmarks.gate_probe LABEL      (LABEL names its RPC service: gate-rpc-LABEL)
+    python -m benchmarks.support.gate_worker LABEL   (LABEL names its RPC service: gate-rpc-LABEL)
 
-Not an asv benchmark. The gate (tools/gate.py) starts one worker with the base commit's SDK
+Not an asv benchmark. The gate (tools/gate/) starts one worker with the base commit's SDK
 and one with the head's, then asks them in turn for short measurements (a fraction of a
 second each), so whatever this shared machine does at that moment hits both alike; it
 compares the answers pairwise. Both workers use the server at ``AEGIS_NATS_URL`` (the gate
@@ -17,14 +17,18 @@ JSON line of metrics; EOF stops the worker.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import sys
-import time
 from dataclasses import dataclass
 
-from . import common, loads
-from .common import Timer, nats_target, peers, percentile
+from . import load_generators as loads
+from .connections import sdk_bus
+from .events_stream import ensure_events_stream
+from .json_lines import reply
+from .measuring import Timer, quiesce
+from .peers import peers
+from .percentiles import percentile
+from .server_under_test import server_under_test
 
 PAYLOAD = {"data": "x" * 80}
 SERIAL_CALLS = 200
@@ -83,7 +87,9 @@ MEASUREMENTS = {
 METRICS = {metric: spec for specs in MEASUREMENTS.values() for metric, spec in specs.items()}
 
 
-class Probe:
+class GateMeasurements:
+    """The measurements a worker takes on request, each a fraction of a second."""
+
     def __init__(self, service, call, label: str, rpc_peer, live_peer, drain_peer) -> None:
         self.service = service
         self.call = call
@@ -127,11 +133,9 @@ class Probe:
         self.live_peer.command("reset")
         for _ in range(LIVE_EVENTS):
             await self.service.publish_event(live_domain(self.label), "e", PAYLOAD)
-        deadline = time.monotonic() + 30
-        while (stats := self.live_peer.command("stats"))["count"] < LIVE_EVENTS:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{stats['count']} of {LIVE_EVENTS} events delivered")
-            await asyncio.sleep(0.005)
+        stats = await self.live_peer.wait_delivered(LIVE_EVENTS, timeout=30, poll=0.005)
+        if stats["count"] < LIVE_EVENTS:
+            raise RuntimeError(f"{stats['count']} of {LIVE_EVENTS} events delivered")
         latencies = sorted(stats["latencies"])
         return {
             "delivery_e2e_p50": percentile(latencies, 50) * 1e3,
@@ -158,45 +162,26 @@ def drain_domain(label: str) -> str:
 
 
 async def serve(url: str, label: str, rpc_peer, live_peer, drain_peer) -> None:
-    from aegis_sdk import NATSAdapter, Service
+    from aegis_sdk import Service
 
-    bus = NATSAdapter()
-    await bus.connect(url, **common.connect_options())
-    service = Service("gate-client", bus)
-    call = loads.sdk_rpc_call(service, service_name(label), "echo", PAYLOAD)
-    await loads.until_served(call)
-    probe = Probe(service, call, label, rpc_peer, live_peer, drain_peer)
-    for name in MEASUREMENTS:  # warm-up: connections, stream, caches
-        await getattr(probe, name)()
-    common.quiesce()
-    _reply({"ready": True})
-    while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
-        if line not in MEASUREMENTS:
-            _reply({"error": f"unknown measurement {line!r}"})
-            continue
-        _reply(await getattr(probe, line)())
-    await bus.disconnect()
-
-
-def _reply(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+    async with sdk_bus(url) as bus:
+        service = Service("gate-client", bus)
+        call = loads.sdk_rpc_call(service, service_name(label), "echo", PAYLOAD)
+        await loads.until_served(call)
+        measurements = GateMeasurements(service, call, label, rpc_peer, live_peer, drain_peer)
+        for name in MEASUREMENTS:  # warm-up: connections, stream, caches
+            await getattr(measurements, name)()
+        quiesce()
+        reply({"ready": True})
+        while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
+            if line not in MEASUREMENTS:
+                reply({"error": f"unknown measurement {line!r}"})
+                continue
+            reply(await getattr(measurements, line)())
 
 
 def service_name(label: str) -> str:
     return f"gate-rpc-{label}"  # base and head may share one external server
-
-
-async def _create_stream(url: str) -> None:
-    """The subscribers need the events stream: the SDK creates it on first publish."""
-    from aegis_sdk import NATSAdapter, Service
-
-    bus = NATSAdapter()
-    await bus.connect(url, **common.connect_options())
-    try:
-        await Service("gate-client", bus).publish_event("gate", "setup", PAYLOAD)
-    finally:
-        await bus.disconnect()
 
 
 def main() -> None:
@@ -221,8 +206,8 @@ def main() -> None:
             },
         ),
     ]
-    with nats_target() as url:
-        asyncio.run(_create_stream(url))
+    with server_under_test() as url:
+        asyncio.run(ensure_events_stream(url, "gate-client", "gate"))
         with peers(url, *specs) as (rpc_peer, live_peer, drain_peer):
             asyncio.run(serve(url, label, rpc_peer, live_peer, drain_peer))
 

@@ -51,11 +51,11 @@ async def closed_loop_rate(call: Call, total: int, in_flight: int) -> float:
     return total / (time.perf_counter() - t0)
 
 
-def sdk_rpc_call(client, target: str, method: str, params: dict) -> Call:
+def sdk_rpc_call(client, service: str, method: str, params: dict) -> Call:
     """One call through the public API that services use: ``Service.call_rpc``."""
 
     def call():
-        return client.call_rpc(target, method, params)
+        return client.call_rpc(service, method, params)
 
     return call
 

@@ -10,7 +10,9 @@ import json
 import pytest
 
 from aegis_sdk.testing import NatsServer, NatsServerError, free_port
-from benchmarks import target
+from benchmarks.support.connections import raw_connect
+from benchmarks.support.server_facts import EVENTS_STREAM, shape
+from benchmarks.support.server_notes import note_path, record_server
 
 COMMIT = "c0ffee" * 6 + "abcd"
 
@@ -27,14 +29,14 @@ def asv_run(tmp_path, monkeypatch):
 
 
 def note(root, machine="m1") -> dict:
-    return json.loads(target.note_path(root, machine, COMMIT).read_text())
+    return json.loads(note_path(root, machine, COMMIT).read_text())
 
 
 async def add_stream(url: str, replicas: int) -> None:
-    nc = await target.raw_connect(url)
+    nc = await raw_connect(url)
     try:
         await nc.jetstream().add_stream(
-            name=target.EVENTS_STREAM, subjects=["events.>"], num_replicas=replicas
+            name=EVENTS_STREAM, subjects=["events.>"], num_replicas=replicas
         )
     finally:
         await nc.close()
@@ -42,38 +44,38 @@ async def add_stream(url: str, replicas: int) -> None:
 
 def test_one_server_with_and_then_without_the_stream(asv_run):
     with NatsServer() as server:
-        target.record_target(server.url, "embedded")
+        record_server(server.url, "embedded")
         first = note(asv_run)
         asyncio.run(add_stream(server.url, 1))
-        target.record_target(server.url, "embedded")
+        record_server(server.url, "embedded")
         second = note(asv_run)
     assert first["server_version"] == "2.15.1" and first["jetstream"] is True
     assert (first["cluster"], first["cluster_size"], first["stream_replicas"]) == ("", 1, None)
     assert second["stream_replicas"] == 1
-    assert target.shape(second) == "single server, AEGIS_EVENTS at 1 replica(s)"
+    assert shape(second) == "single server, AEGIS_EVENTS at 1 replica(s)"
 
 
 def test_a_later_area_without_the_stream_keeps_what_an_earlier_one_saw(asv_run):
     with NatsServer() as server:
         asyncio.run(add_stream(server.url, 1))
-        target.record_target(server.url, "embedded")
+        record_server(server.url, "embedded")
     with NatsServer() as fresh:  # the next area's own embedded server: no stream yet
-        target.record_target(fresh.url, "embedded")
+        record_server(fresh.url, "embedded")
     assert note(asv_run)["stream_replicas"] == 1
 
 
 def test_notes_are_kept_per_machine(asv_run, monkeypatch):
     with NatsServer() as server:
-        target.record_target(server.url, "embedded")
+        record_server(server.url, "embedded")
         monkeypatch.setenv("AEGIS_ASV_MACHINE", "m2")
-        target.record_target(server.url, "external")
+        record_server(server.url, "external")
     assert note(asv_run, "m1")["kind"] == "embedded"
     assert note(asv_run, "m2")["kind"] == "external"
 
 
 def test_a_server_without_jetstream(asv_run):
     with NatsServer(jetstream=False) as server:
-        target.record_target(server.url, "external")
+        record_server(server.url, "external")
     assert note(asv_run)["jetstream"] is False
 
 
@@ -116,14 +118,14 @@ def test_a_three_node_cluster(asv_run):
                 break
             except Exception:
                 asyncio.run(asyncio.sleep(0.2))
-        target.record_target(url, "external")
+        record_server(url, "external")
     finally:
         for server in servers:
             server.stop()
     recorded = note(asv_run)
     assert (recorded["cluster"], recorded["cluster_size"]) == ("bench", 3)
     assert recorded["stream_replicas"] == 3
-    assert target.shape(recorded) == "3-node cluster bench, AEGIS_EVENTS at 3 replica(s)"
+    assert shape(recorded) == "3-node cluster bench, AEGIS_EVENTS at 3 replica(s)"
 
 
 def test_a_cluster_given_as_comma_separated_urls(asv_run):
@@ -133,7 +135,21 @@ def test_a_cluster_given_as_comma_separated_urls(asv_run):
 
     with NatsCluster(3) as cluster:
         create_events_stream(cluster.urls, 3)
-        target.record_target(cluster.url, "external")
+        record_server(cluster.url, "external")
     recorded = note(asv_run)
     assert (recorded["cluster_size"], recorded["stream_replicas"]) == (3, 3)
     assert "," in recorded["url"]
+
+
+def test_notes_kept_under_their_old_name_move_to_servers(tmp_path):
+    """Earlier runs kept the notes in .asv/targets/: the first look finds them in
+    .asv/servers/, and a note already there stays."""
+    old, new = tmp_path / ".asv" / "targets", tmp_path / ".asv" / "servers"
+    for machine, commit, kind in (("m1", COMMIT, "embedded"), ("m2", COMMIT, "old")):
+        (old / machine).mkdir(parents=True)
+        (old / machine / f"{commit}.json").write_text(json.dumps({"kind": kind}))
+    (new / "m2").mkdir(parents=True)
+    (new / "m2" / f"{COMMIT}.json").write_text(json.dumps({"kind": "newer"}))
+    assert note(tmp_path, "m1")["kind"] == "embedded"
+    assert note(tmp_path, "m2")["kind"] == "newer"
+    assert not old.exists()
