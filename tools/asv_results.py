@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.support.asv_layout import LAYOUT
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,7 @@ class Result:
 
 
 def results_dir() -> Path:
-    conf = json.loads((REPO / "asv.conf.json").read_text())
-    return REPO / conf.get("results_dir", "results")
+    return LAYOUT.results
 
 
 def benchmark_meta(root: Path | None = None) -> dict:

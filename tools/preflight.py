@@ -3,20 +3,23 @@ JetStream? It connects the way the benchmarks do (the SDK's NATSAdapter and raw 
 credentials from the environment) and, when something fails, prints one line saying what
 and what to check, and exits with status 2, in seconds. Without ``AEGIS_NATS_URL`` the
 suite starts its own server: nothing to check.
-
-    python -m tools.preflight
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 import sys
 import urllib.parse
 
-from benchmarks.support.connections import CONNECT_TIMEOUT, connect_options, raw_connect, redact
+from benchmarks.support.connections import (
+    CONNECT_TIMEOUT,
+    close_quietly,
+    connect_options,
+    raw_connect,
+    redact,
+)
 from benchmarks.support.server_facts import cluster_size, jetstream_facts, server_info, shape
 
 GREETING_TIMEOUT = 2.0  # seconds for TCP connect, and again for the INFO line
@@ -72,10 +75,10 @@ async def log_in(url: str) -> dict:
     from aegis_sdk import AuthenticationError, BusConnectionError, NATSAdapter
 
     servers = [s.strip() for s in url.split(",") if s.strip()]
-    target = servers if len(servers) > 1 else url  # a cluster's nodes go as a list
+    server = servers if len(servers) > 1 else url  # a cluster's nodes go as a list
     bus = NATSAdapter(pool_size=1)
     try:
-        await bus.connect(target, initial_connect_timeout=CONNECT_TIMEOUT, **connect_options())
+        await bus.connect(server, initial_connect_timeout=CONNECT_TIMEOUT, **connect_options())
     except AuthenticationError as exc:
         hint = "" if "TLS" in str(exc) else f" (the suite reads them from {CREDENTIALS})"
         raise Failed(f"{exc}{hint}") from None
@@ -83,17 +86,15 @@ async def log_in(url: str) -> dict:
         raise Failed(f"the SDK {exc}; {UP}") from None
     try:
         try:
-            nc = await raw_connect(target)
+            nc = await raw_connect(server)
         except ConnectionError as exc:
             raise Failed(f"{exc}; check {CREDENTIALS}") from None
         try:
             facts = await jetstream_facts(nc)
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(nc.close(), 1)
+            await close_quietly(nc.close, 1)
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(bus.disconnect(), 1)
+        await close_quietly(bus.disconnect, 1)
     if not facts["jetstream"]:
         raise Failed(
             f"JetStream is not enabled for this account at {redact(url)}; the event "
@@ -114,8 +115,10 @@ def check(url: str) -> str:
     )
 
 
-def main() -> int:
-    url = os.environ.get("AEGIS_NATS_URL")
+def preflight(url: str | None = None) -> int:
+    """Check ``url`` (default: ``AEGIS_NATS_URL``) and say so in one line on stderr: 0, or 2
+    when the suite could not run there. Without a URL there is nothing to check."""
+    url = url or os.environ.get("AEGIS_NATS_URL")
     if not url:
         return 0
     try:
@@ -124,7 +127,3 @@ def main() -> int:
         print(f"preflight: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,5 +1,5 @@
-"""How a result reads to a person: seconds as us or ms, bytes as MB, and throughput, stored
-as seconds per operation (lower is better for asv), as a rate as well."""
+"""How a figure reads to a person: seconds as us or ms, bytes as MB, ratios as 1.23x, and
+throughput, stored as seconds per operation (lower is better for asv), as a rate as well."""
 
 from __future__ import annotations
 
@@ -16,12 +16,8 @@ def rate_unit(result: Result) -> str | None:
     return f"{thing}s/s"
 
 
-def is_inverted_rate(result: Result) -> bool:
-    return rate_unit(result) is not None
-
-
 def rate(result: Result) -> float | None:
-    if result.value is None or not is_inverted_rate(result) or result.value <= 0:
+    if result.value is None or rate_unit(result) is None or result.value <= 0:
         return None
     return 1 / result.value
 
@@ -50,14 +46,44 @@ def fmt_seconds(value: float) -> str:
     return f"{fmt_number(value)} s"
 
 
+def fmt_in(value: float | None, unit: str) -> str:
+    """A limit or a measured value in the benchmark's unit, as a person reads it."""
+    if value is None:
+        return "n/a"
+    if unit == "seconds":
+        return fmt_seconds(value)
+    if unit == "bytes":
+        return f"{in_mb(value)} MB"
+    return fmt_number(value)
+
+
 def fmt_value(result: Result) -> str:
     if result.value is None:
         return "n/a"
     r = rate(result)
     if r is not None:
         return f"{fmt_number(r)} {rate_unit(result)} ({fmt_seconds(result.value)})"
-    if result.unit == "seconds":
-        return fmt_seconds(result.value)
-    if result.unit == "bytes":
-        return f"{fmt_number(result.value / 2**20)} MB"
+    if result.unit in ("seconds", "bytes"):
+        return fmt_in(result.value, result.unit)
     return f"{fmt_number(result.value)} {result.unit}".strip()
+
+
+def number(value: float | None, suffix: str = "") -> str:
+    return "n/a" if value is None else f"{fmt_number(value)}{suffix}"
+
+
+def ratio(value: float | None) -> str:
+    """``1.23x``."""
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def in_ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else fmt_number(seconds * 1e3)
+
+
+def in_us(seconds: float | None) -> str:
+    return "n/a" if seconds is None else fmt_number(seconds * 1e6)
+
+
+def in_mb(size: float | None) -> str:
+    return "n/a" if size is None else fmt_number(size / 2**20)

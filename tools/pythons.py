@@ -1,11 +1,8 @@
 """Which Python the suite measures with: a version ``X.Y`` resolved to an interpreter for asv.
 
-    python -m tools.pythons X.Y     prints a directory to put first on PATH for asv
-
 asv's virtualenv plugin looks up ``pythonX.Y`` on PATH only. A pyenv shim there fails unless
-that version is active, and pyenv's other versions are not on PATH at all, so the directory
-printed holds one symlink ``pythonX.Y`` to an interpreter that was checked to run as X.Y.
-Exit status 2, with one line saying so, when no such interpreter is found.
+that version is active, and pyenv's other versions are not on PATH at all, so asv is given a
+directory of one symlink ``pythonX.Y`` to an interpreter that was checked to run as X.Y.
 """
 
 from __future__ import annotations
@@ -20,10 +17,12 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 
-from .asv_results import REPO, pythons_with_results
-from .perf_config import record_python
+from benchmarks.support.asv_layout import LAYOUT, REPO
+from benchmarks.support.perf_config import record_python
 
-LINKS = REPO / ".asv" / "pythons"
+from .asv_results import pythons_with_results
+
+LINKS = LAYOUT.python_links
 VERSION = re.compile(r"^\d+\.\d+$")
 
 
@@ -115,19 +114,3 @@ def link_dir(version: str, folder: Path = LINKS) -> Path:
     fresh.symlink_to(interpreter.resolve())
     fresh.replace(folder / f"python{version}")  # atomic: another run may be reading it
     return folder
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m tools.pythons X.Y", file=sys.stderr)
-        return 2
-    try:
-        print(link_dir(argv[0]))
-    except LookupError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .asv_results import REPO, Result
-from .presentation import fmt_number, fmt_seconds, rate
+from benchmarks.support.perf_config import PERF_TOML, load
 
-TARGETS_FILE = REPO / "perf.toml"
+from . import markdown
+from .asv_results import Result
+from .presentation import fmt_in, fmt_number, rate
 
 
 @dataclass(frozen=True)
@@ -35,17 +35,6 @@ class Target:
         if self.max is not None:
             return f"<= {fmt_in(self.max, unit)}"
         return f">= {fmt_in(self.min, unit)}"
-
-
-def fmt_in(value: float | None, unit: str) -> str:
-    """A limit or a measured value in the benchmark's unit, as a person reads it."""
-    if value is None:
-        return "n/a"
-    if unit == "seconds":
-        return fmt_seconds(value)
-    if unit == "bytes":
-        return f"{fmt_number(value / 2**20)} MB"
-    return fmt_number(value)
 
 
 @dataclass(frozen=True)
@@ -88,8 +77,8 @@ class Check:
         return {True: "PASS", False: "FAIL", None: "not measured"}[self.passed]
 
 
-def load_targets(profile: str = "local", path: Path = TARGETS_FILE) -> list[Target]:
-    data = tomllib.loads(path.read_text())
+def load_targets(profile: str = "local", path: Path = PERF_TOML) -> list[Target]:
+    data = load(path)
     targets = []
     for entry in data.get("target", []):
         target = Target(
@@ -109,3 +98,13 @@ def load_targets(profile: str = "local", path: Path = TARGETS_FILE) -> list[Targ
 
 def check(targets: list[Target], results: list[Result]) -> list[Check]:
     return [Check(t, next((r for r in results if t.matches(r)), None)) for t in targets]
+
+
+def table(checks: list[Check]) -> str:
+    return markdown.table(
+        ["target", "limit", "measured", "verdict", "source"],
+        [
+            [c.target.title, c.limit_text(), c.measured_text(), c.verdict, c.target.source]
+            for c in checks
+        ],
+    )

@@ -1,12 +1,14 @@
 """Is a change between two commits real? Compared with each benchmark's own run-to-run
-spread on one commit (``tools.noise``, docs/noise.json), not with a fixed factor."""
+spread on one commit (``./dev noise``, docs/noise.json), not with a fixed factor."""
 
 from __future__ import annotations
 
 import json
 
-from .asv_results import REPO, Result
-from .bench_table import markdown_table
+from benchmarks.support.asv_layout import REPO
+
+from . import markdown
+from .asv_results import Result
 from .presentation import fmt_value
 
 MOVED = 0.10  # below this a change reads as "same" whatever the noise
@@ -14,7 +16,7 @@ NOISE_FILE = REPO / "docs" / "noise.json"
 
 
 def noise_spread() -> dict[str, float]:
-    """Run-to-run max/min of each benchmark on one commit (tools.noise --json)."""
+    """Run-to-run max/min of each benchmark on one commit (./dev noise --json)."""
     return json.loads(NOISE_FILE.read_text()) if NOISE_FILE.exists() else {}
 
 
@@ -56,4 +58,4 @@ def table(diffs: list[Change], spread: dict[str, float], labels=("before", "afte
         ]
         for b, r, q in sorted(diffs, key=lambda d: -abs(d[2] - 1))
     ]
-    return markdown_table(["benchmark", *labels, "ratio", "verdict", "noise max/min"], rows)
+    return markdown.table(["benchmark", *labels, "ratio", "verdict", "noise max/min"], rows)

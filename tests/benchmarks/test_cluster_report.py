@@ -1,7 +1,8 @@
 """The report's cluster comparison: rows from the declared list, rates compared as rates."""
 
+from benchmarks.support.machine import cluster_machine
 from tools.asv_results import Result
-from tools.cluster_report import COMPARED, cluster_machine, cluster_section, comparison_rows
+from tools.report.cluster import COMPARED, cluster_section, comparison_rows
 
 BATCH = "events.EventThroughput.track_time_per_event"
 

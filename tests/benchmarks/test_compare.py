@@ -1,7 +1,7 @@
 """``./dev compare A B``: asv's comparison with the report's noise-aware verdicts, as a
 Markdown table, on results written with asv's own API."""
 
-from tools import compare
+from tools.commands import compare
 
 from .asv_project import MACHINE, Project
 from .test_metric_direction import BENCHMARKS, values

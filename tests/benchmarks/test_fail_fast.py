@@ -80,7 +80,7 @@ def run(command: list[str], **settings: str) -> tuple[subprocess.CompletedProces
 
 
 def preflight(**settings: str):
-    return run([sys.executable, "-m", "tools.preflight"], **settings)
+    return run([sys.executable, "-m", "tools", "preflight"], **settings)
 
 
 def one_failure_line(out: subprocess.CompletedProcess) -> str:

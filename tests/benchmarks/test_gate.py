@@ -1,12 +1,14 @@
 """The pull-request gate: its verdict rule on known samples, and its worker against a real
-nats-server (the gate's speed and noise rates are measured by tools/gate_drill.py)."""
+nats-server (the gate's speed and noise rates are measured by ./dev gate-drill)."""
 
 import sys
 
 import pytest
 
 from benchmarks.support.gate_worker import MEASUREMENTS, METRICS
-from tools.gate import Judgement, Worker, judge, markdown
+from tools.gate.judgement import Judgement, judge
+from tools.gate.markdown import render as markdown
+from tools.gate.workers import Worker
 
 BASE = [100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0, 100.0, 96.0] * 3
 
@@ -127,7 +129,7 @@ def test_worker_rejects_an_unknown_measurement_with_its_reason():
 
 
 def test_drill_tables_count_each_case_from_its_runs():
-    from tools.gate_drill import markdown as drill_markdown
+    from tools.gate_drill.tables import markdown as drill_markdown
 
     def run(code, regressions):
         ratios = {"rpc_p50": 1.2 if regressions == ["rpc_p50"] else 1.0, "event_p50": 1.0}

@@ -76,7 +76,7 @@ def test_a_binary_answering_another_version_does_not_count(bare, monkeypatch):
 def test_a_python_that_cannot_be_used_is_one_line_and_status_2(bare, version, says):
     env = dict(os.environ)
     out = subprocess.run(
-        [sys.executable, "-m", "tools.pythons", version],
+        [sys.executable, "-m", "tools", "pythons", version],
         cwd=REPO,
         env=env,
         capture_output=True,

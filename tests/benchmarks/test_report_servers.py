@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from benchmarks.support import server_notes
 from benchmarks.support.server_notes import note_path
-from tools import asv_results, report, server_notes
+from tools import asv_results, server_summary
+from tools.report.document import render
 
 from .asv_project import MACHINE, Project
 from .test_metric_direction import BENCHMARKS, values
@@ -35,7 +37,6 @@ def commits(tmp_path, monkeypatch):
     project.save(head, values(rpc_rate=10_000, event_rate=20_000, p99_ms=1.02))
     monkeypatch.setattr(asv_results, "results_dir", lambda: tmp_path / "results")
     monkeypatch.setattr(server_notes, "REPO", tmp_path)
-    monkeypatch.setattr(report, "baseline_commit", lambda: base)
     return tmp_path, base, head
 
 
@@ -53,7 +54,7 @@ def test_same_server_is_compared(commits):
     root, base, head = commits
     write_note(root, base, ONE)
     write_note(root, head, ONE)
-    text = report.render(head, MACHINE, "local", "3.11")
+    text = render(head, MACHINE, "local", "3.11", base)
     assert "| rpc.RPCLatency.track_p99 [msgpack, small]" in section(text, "Change against")
 
 
@@ -61,7 +62,7 @@ def test_another_server_version_or_shape_is_not_compared(commits):
     root, base, head = commits
     write_note(root, base, {**ONE, "server_version": "2.10.4"})
     write_note(root, head, CLUSTER)
-    changes = section(report.render(head, MACHINE, "local", "3.11"), "Change against")
+    changes = section(render(head, MACHINE, "local", "3.11", base), "Change against")
     assert "Not compared" in changes
     assert "nats-server 2.10.4 -> 2.15.1" in changes
     assert "servers in the cluster 1 -> 3" in changes
@@ -70,9 +71,9 @@ def test_another_server_version_or_shape_is_not_compared(commits):
 
 
 def test_the_environment_names_the_server_and_its_shape(commits):
-    root, _, head = commits
+    root, base, head = commits
     write_note(root, head, CLUSTER)
-    environment = section(report.render(head, MACHINE, "local", "3.11"), "Test environment")
+    environment = section(render(head, MACHINE, "local", "3.11", base), "Test environment")
     assert "| nats-server | 2.15.1" in environment
     assert (
         "external server at nats://127.0.0.1:4222: nats-server 2.15.1, JetStream on, "
@@ -82,7 +83,7 @@ def test_the_environment_names_the_server_and_its_shape(commits):
 
 
 def test_a_fact_only_one_note_has_is_not_held_against_them():
-    assert server_notes.differences({**ONE, "stream_replicas": None}, CLUSTER) == [
+    assert server_summary.differences({**ONE, "stream_replicas": None}, CLUSTER) == [
         "servers in the cluster 1 -> 3"
     ]
-    assert server_notes.differences({}, CLUSTER) == []
+    assert server_summary.differences({}, CLUSTER) == []

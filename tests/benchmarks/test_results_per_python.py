@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tools import asv_results, history_commits, pythons
+from tools import asv_results, history_selection, pythons
 
 from .asv_project import MACHINE, Project
 from .test_metric_direction import BENCHMARKS, values
@@ -38,10 +38,10 @@ def test_one_commit_two_pythons_two_records(project):
 
 def test_history_measures_what_this_python_lacks():
     line = ["c3", "c2", "c1", "base", "older"]
-    assert history_commits.pending(line, "base", measured={"c2", "base"}) == ["c3", "c1"]
-    assert history_commits.pending(line, "base", measured=set()) == line[:4]
+    assert history_selection.pending(line, "base", measured={"c2", "base"}) == ["c3", "c1"]
+    assert history_selection.pending(line, "base", measured=set()) == line[:4]
     with pytest.raises(LookupError, match="not on the first-parent history"):
-        history_commits.pending(line, "elsewhere", measured=set())
+        history_selection.pending(line, "elsewhere", measured=set())
 
 
 def test_reading_prefers_the_record_python_then_this_one(project, monkeypatch):
@@ -88,10 +88,10 @@ def test_the_site_draws_one_line_per_python(project, tmp_path):
 
 def test_history_measures_the_commits_that_change_the_sdk_and_both_ends():
     line = ["head", "docs", "sdk2", "tools", "sdk1", "base"]  # newest first
-    assert history_commits.sdk_changes(line, {"sdk1", "sdk2", "older"}) == [
+    assert history_selection.sdk_changes(line, {"sdk1", "sdk2", "older"}) == [
         "head",
         "sdk2",
         "sdk1",
         "base",
     ]
-    assert history_commits.sdk_changes(["only"], set()) == ["only"]
+    assert history_selection.sdk_changes(["only"], set()) == ["only"]

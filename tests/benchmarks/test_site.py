@@ -11,7 +11,8 @@ import pytest
 
 from benchmarks.support import histograms
 from benchmarks.support.rate_runs import RateRun, latency_record
-from tools import latency_plots, site_assets, site_check
+from tools.site import assets, browser_check
+from tools.site.latency_page import write_page
 
 from .asv_project import Project, benchmark, git
 from .test_metric_direction import BENCHMARKS, values
@@ -47,27 +48,27 @@ def test_graphs_and_latency_pictures_render(tmp_path):
         project.save(commit, results)
     project.asv("publish")
     html = tmp_path / "html"
-    assert site_assets.vendor(html), "the site's libraries could not be fetched with npm"
+    assert assets.vendor(html), "the site's libraries could not be fetched with npm"
     records = tmp_path / "latency" / "test-machine"
     records.mkdir(parents=True)
     for i, commit in enumerate(commits[-2:]):
         (records / f"{commit[:8]}-py3.13-open-loop-rpc.json").write_text(
             json.dumps(artifact(1 + i / 10))
         )
-    assert latency_plots.site(html, "test-machine", tmp_path / "latency")
+    assert write_page(html, "test-machine", records)
     shot = tmp_path / "site.png"
-    report = site_check.check(
+    report = browser_check.check(
         html,
-        site_check.DEFAULT_BENCHMARKS,
-        site_check.units_from(html),
+        browser_check.DEFAULT_BENCHMARKS,
+        browser_check.units_from(html),
         screenshot=shot,
         expect_tag="perf-baseline",
     )
-    assert site_check.problems(report, "perf-baseline") == [], report
+    assert browser_check.problems(report, "perf-baseline") == [], report
     assert report["open_loop.RPCOpenLoopLatency.track_p99"]["points"] == 4
     assert report["events.EventThroughput.track_time_per_event"]["points"] == 4 * 3
     assert shot.stat().st_size > 10_000
-    pictures = site_check.check_pictures(html)
+    pictures = browser_check.check_pictures(html)
     assert pictures["page"].endswith("/latency/index.html")
     assert len(pictures["images"]) == 4  # two commits, two pictures each
-    assert site_check.picture_problems(pictures) == []
+    assert browser_check.picture_problems(pictures) == []

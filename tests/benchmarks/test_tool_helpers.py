@@ -2,27 +2,27 @@
 
 import socket
 
-from tools.bench_table import default_machine
-from tools.report import _distance
+from benchmarks.support.machine import machine_name
+from tools.report.recommendations import distance
 
 
 def test_a_missed_target_reads_in_percent_when_close_and_as_a_factor_when_far():
-    assert _distance(1.03) == "3% away"
-    assert _distance(1.4) == "40% away"
-    assert _distance(2.61) == "2.6x away"
+    assert distance(1.03) == "3% away"
+    assert distance(1.4) == "40% away"
+    assert distance(2.61) == "2.6x away"
 
 
 def test_results_are_read_under_the_name_dev_records_them(monkeypatch):
     monkeypatch.delenv("AEGIS_ASV_MACHINE", raising=False)
-    assert default_machine() == socket.gethostname()
+    assert machine_name() == socket.gethostname()
     monkeypatch.setenv("AEGIS_ASV_MACHINE", "ci-runner")
-    assert default_machine() == "ci-runner"
+    assert machine_name() == "ci-runner"
 
 
 def test_the_cpu_split_measures_both_sides_against_a_real_server():
-    from tools.cpu_split import markdown, run
+    from tools.commands.cpu_split import markdown, measure
 
-    summary = run(rounds=2, calls=300)
+    summary = measure(rounds=2, calls=300)
     for side in ("sdk", "raw"):
         figures = summary[side]
         assert figures["rate"] > 0

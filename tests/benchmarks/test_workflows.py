@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from tools.perf_config import record_python
+from benchmarks.support.perf_config import record_python
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -1,17 +1,14 @@
 """Where the CPU of one RPC goes with 100 calls in flight: the client, the service and
 nats-server, for the SDK and for raw nats-py, on one embedded server, rounds interleaved.
 
-    python -m tools.cpu_split [--rounds 7] [--calls 20000]
-
-The clients run in this process, each service in its own (the suite's peer process,
-modes ``sdk-rpc`` and ``raw-rpc``); the server's CPU is read from outside. Figures are
-CPU microseconds per request, medians over the rounds; on 2 cores the three processes
-share the machine, so the sum decides how many requests a second the pair reaches.
+The clients run in this process, each service in its own (the suite's peer process, modes
+``sdk-rpc`` and ``raw-rpc``); the server's CPU is read from outside. Figures are CPU
+microseconds per request, medians over the rounds; on 2 cores the three processes share the
+machine, so the sum decides how many requests a second the pair reaches.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -20,22 +17,51 @@ import time
 import psutil
 
 from benchmarks.support import load_generators as loads
-from benchmarks.support.connections import raw_connect
+from benchmarks.support.connections import sdk_and_raw
 from benchmarks.support.peers import peers
 from benchmarks.support.run_sizes import payload_params
 
+from .. import markdown as tables
+
+NAME = "cpu-split"
+SYNOPSIS = "[--rounds N] [--calls N]"
+SUMMARY = "the CPU of one RPC: client, service and nats-server, SDK against raw nats-py"
 SERVICE = "bench-split"
 IN_FLIGHT = 100
 COLUMNS = ("rate", "client", "service", "server")
 
 
+def add_arguments(parser):
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=20000)
+
+
+def run(args, extra: list[str]) -> int:
+    print(markdown(measure(args.rounds, args.calls)))
+    return 0
+
+
+def measure(rounds: int, calls: int) -> dict:
+    from aegis_sdk.testing import NatsServer
+
+    with NatsServer() as nats_server:
+        assert nats_server.process is not None
+        server = psutil.Process(nats_server.process.pid)
+        specs = [("sdk-rpc", {"name": SERVICE}), ("raw-rpc", {"name": SERVICE})]
+        with peers(nats_server.url, *specs) as (sdk, raw):
+            measured = _measure(nats_server.url, {"sdk": sdk, "raw": raw}, server, rounds, calls)
+            return summarize(asyncio.run(measured))
+
+
 async def _measure(url: str, sides: dict, server: psutil.Process, rounds: int, calls: int) -> dict:
-    from aegis_sdk import NATSAdapter, Service
+    async with sdk_and_raw(url) as (bus, raw_nc):
+        return await _rounds(bus, raw_nc, sides, server, rounds, calls)
+
+
+async def _rounds(bus, raw_nc, sides: dict, server: psutil.Process, rounds: int, calls: int):
+    from aegis_sdk import Service
 
     params = payload_params("small")
-    bus = NATSAdapter()
-    await bus.connect(url)
-    raw_nc = await raw_connect(url)
     drive = {
         "sdk": loads.sdk_rpc_call(Service("split-client", bus), SERVICE, "echo", params),
         "raw": loads.raw_rpc_call(raw_nc, f"raw.{SERVICE}.echo", params),
@@ -53,8 +79,6 @@ async def _measure(url: str, sides: dict, server: psutil.Process, rounds: int, c
             server_cpu, service = _cpu(server) - server0, peer.cpu_seconds() - service0
             per_call = [seconds / calls * 1e6 for seconds in (client, service, server_cpu)]
             samples[side].append((rate, *per_call))
-    await bus.disconnect()
-    await raw_nc.close()
     return samples
 
 
@@ -87,42 +111,18 @@ def summarize(samples: dict[str, list[tuple[float, ...]]]) -> dict:
 
 
 def markdown(summary: dict) -> str:
-    lines = [
-        "| side | requests/s (min-max) | client us | service us | nats-server us | sum us |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = []
     for side in ("sdk", "raw"):
         s = summary[side]
         low, high = s["rate_range"]
-        lines.append(
-            f"| {side} | {s['rate']:,.0f} ({low:,.0f}-{high:,.0f}) | {s['client']:.1f} | "
-            f"{s['service']:.1f} | {s['server']:.1f} | {s['total']:.1f} |"
+        rows.append(
+            [
+                side,
+                f"{s['rate']:,.0f} ({low:,.0f}-{high:,.0f})",
+                *(f"{s[part]:.1f}" for part in ("client", "service", "server", "total")),
+            ]
         )
+    header = ["side", "requests/s (min-max)", "client us", "service us", "nats-server us", "sum us"]
     median, low, high = summary["raw_over_sdk"]
-    lines.append("")
-    lines.append(f"raw/SDK rate, per round: median {median:.3f} ({low:.3f}-{high:.3f})")
-    return "\n".join(lines)
-
-
-def run(rounds: int, calls: int) -> dict:
-    from aegis_sdk.testing import NatsServer
-
-    with NatsServer() as nats_server:
-        assert nats_server.process is not None
-        server = psutil.Process(nats_server.process.pid)
-        specs = [("sdk-rpc", {"name": SERVICE}), ("raw-rpc", {"name": SERVICE})]
-        with peers(nats_server.url, *specs) as (sdk, raw):
-            measured = _measure(nats_server.url, {"sdk": sdk, "raw": raw}, server, rounds, calls)
-            return summarize(asyncio.run(measured))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=20000)
-    args = parser.parse_args()
-    print(markdown(run(args.rounds, args.calls)))
-
-
-if __name__ == "__main__":
-    main()
+    per_round = f"raw/SDK rate, per round: median {median:.3f} ({low:.3f}-{high:.3f})"
+    return "\n".join([tables.table(header, rows, aligned=False), "", per_round])

@@ -1,7 +1,5 @@
 """Open the published site in headless Chromium and check that graphs really render.
 
-    python -m tools.site_check [HTML_DIR] [--screenshot FILE] [--benchmark NAME ...]
-
 For each benchmark the check waits for asv's graph, then asks flot (the plotting library)
 for the series it drew and the y-axis label: a graph counts as rendered when it plots at
 least one point and its axis shows the benchmark's unit. With --expect-tag it also checks
@@ -10,7 +8,6 @@ that the tag (the baseline marker) is drawn on the graph.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import http.server
 import json
@@ -20,8 +17,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from .asv_results import REPO
 
 DEFAULT_BENCHMARKS = [
     "open_loop.RPCOpenLoopLatency.track_p99",
@@ -174,35 +169,25 @@ def units_from(html_dir: Path) -> dict[str, str]:
     return {name: b.get("unit", "") for name, b in data["benchmarks"].items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("html_dir", nargs="?", type=Path, default=REPO / ".asv" / "html")
-    parser.add_argument("--benchmark", nargs="*", default=DEFAULT_BENCHMARKS)
-    parser.add_argument("--screenshot", type=Path, default=None)
-    parser.add_argument("--expect-tag", default="perf-baseline")
-    parser.add_argument("--pictures", action="store_true", help="also check latency pictures")
-    args = parser.parse_args(argv)
-    report = check(
-        args.html_dir,
-        args.benchmark,
-        units_from(args.html_dir),
-        args.screenshot,
-        args.expect_tag or None,
-    )
+def run(
+    html_dir: Path,
+    benchmarks: list[str] = DEFAULT_BENCHMARKS,
+    screenshot: Path | None = None,
+    expect_tag: str | None = "perf-baseline",
+    pictures: bool = False,
+) -> int:
+    """Check the site, print what was seen, and each problem on stderr: 1 if any."""
+    report = check(html_dir, benchmarks, units_from(html_dir), screenshot, expect_tag)
     for name, state in report.items():
         print(
             f"{name}: {state['series']} series, {state['points']} points, "
             f"unit shown: {state['unit_shown']}, baseline marker: {state['tag_shown']}"
         )
-    found = problems(report, args.expect_tag or None)
-    if args.pictures:
-        pictures = check_pictures(args.html_dir)
-        print(f"latency pictures: {len(pictures['images'])} on {pictures['page']}")
-        found += picture_problems(pictures)
+    found = problems(report, expect_tag)
+    if pictures:
+        seen = check_pictures(html_dir)
+        print(f"latency pictures: {len(seen['images'])} on {seen['page']}")
+        found += picture_problems(seen)
     for line in found:
         print(f"site check: {line}", file=sys.stderr)
     return 1 if found else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,4 @@
-"""Compare the results of two commits, as a Markdown table ready for a pull request.
-
-    python -m tools.compare A B [--machine NAME] [--python X.Y] [--only-changed]
+"""The results of two commits as a Markdown table ready for a pull request.
 
 Like ``asv compare A B`` (both must have results on the machine: ``./dev bench`` or
 ``./dev history``), with the report's verdicts: a change is worse or better only beyond 10%
@@ -13,15 +11,35 @@ Exit status 0 whatever the verdicts (the gate is ``./dev gate``); 2 without resu
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
-from .asv_results import load
-from .bench_table import default_machine
-from .pythons import for_results
-from .repo import commit_hash
-from .verdicts import changes, noise_spread, table, verdict
+from ..asv_results import load
+from ..git import commit_hash
+from ..pythons import for_results
+from ..verdicts import changes, noise_spread, table, verdict
+from .common import CommandFailed, add_machine, add_python
+
+NAME = "compare"
+SYNOPSIS = "A B [--python X.Y] [--only-changed]"
+SUMMARY = "two commits' results as a Markdown table, with noise-aware verdicts"
+
+
+def add_arguments(parser):
+    parser.add_argument("before")
+    parser.add_argument("after")
+    add_machine(parser)
+    add_python(parser, help="X.Y (default: see above)")
+    parser.add_argument("--only-changed", action="store_true", help="only worse and better")
+
+
+def run(args, extra: list[str]) -> int:
+    before, after = commit_hash(args.before), commit_hash(args.after)
+    try:
+        python = args.python or for_results(args.machine, before, after)
+    except LookupError as exc:
+        raise CommandFailed(str(exc)) from None
+    print(render(before, after, args.machine, python, args.only_changed))
+    return 0
 
 
 def render(
@@ -32,11 +50,14 @@ def render(
     only_changed: bool = False,
     root: Path | None = None,
 ) -> str:
+    """The table and its heading; CommandFailed when a commit has no results."""
     base = load(machine, before, python=python, root=root)
     head = load(machine, after, python=python, root=root)
     for commit, results in ((before, base), (after, head)):
         if not results:
-            raise SystemExit(f"no results for {commit[:8]} on machine {machine!r}, Python {python}")
+            raise CommandFailed(
+                f"no results for {commit[:8]} on machine {machine!r}, Python {python}"
+            )
     spread = noise_spread()
     diffs = changes(head, base)
     if only_changed:
@@ -56,27 +77,3 @@ def render(
             table(diffs, spread, labels=(f"`{before[:8]}`", f"`{after[:8]}`")),
         ]
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("before")
-    parser.add_argument("after")
-    parser.add_argument("--machine", default=None)
-    parser.add_argument("--python", default=None, help="X.Y (default: see above)")
-    parser.add_argument("--only-changed", action="store_true", help="only worse and better")
-    args = parser.parse_args(argv)
-    before, after = commit_hash(args.before), commit_hash(args.after)
-    machine = args.machine or default_machine()
-    try:
-        python = args.python or for_results(machine, before, after)
-        text = render(before, after, machine, python, args.only_changed)
-    except (SystemExit, LookupError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    print(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
-from . import server_notes
-from .asv_results import Result, load
-from .bench_table import markdown_table
-from .presentation import fmt_value, rate
+from benchmarks.support.machine import cluster_machine
+from benchmarks.support.server_notes import read_note
 
-CLUSTER_SUFFIX = "-cluster3"  # ./dev bench --cluster records under this machine name
+from .. import markdown
+from ..asv_results import Result, load
+from ..presentation import fmt_value, rate
+from ..server_summary import summary
+from .results import Results
 
 # What the section compares: (title, benchmark, parameters). The one place to follow a
 # benchmark's rename.
@@ -29,14 +31,6 @@ COMPARED: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-def cluster_machine(machine: str) -> str:
-    return machine + CLUSTER_SUFFIX
-
-
-def _index(results: list[Result]) -> dict[tuple[str, tuple[str, ...]], Result]:
-    return {(r.name, tuple(p.strip("'") for p in r.params)): r for r in results}
-
-
 def _shown(result: Result) -> float | None:
     """The quantity a reader compares: the rate for throughput, else the value."""
     return rate(result) if rate(result) is not None else result.value
@@ -54,10 +48,10 @@ def _ratio(cluster: Result | None, single: Result | None) -> str:
 
 
 def comparison_rows(cluster: list[Result], single: list[Result]) -> list[list[str]]:
-    by_cluster, by_single = _index(cluster), _index(single)
+    by_cluster, by_single = Results(cluster), Results(single)
     rows = []
     for title, name, params in COMPARED:
-        c, s = by_cluster.get((name, params)), by_single.get((name, params))
+        c, s = by_cluster.get(name, *params), by_single.get(name, *params)
         rows.append(
             [
                 title,
@@ -84,15 +78,15 @@ def cluster_section(commit: str, machine: str, python: str) -> list[str]:
         title,
         "",
         f"The same suite on the same commit and Python, run by `./dev bench --cluster` "
-        f"(machine `{other}`: {server_notes.summary(server_notes.read(other, commit))}) and "
+        f"(machine `{other}`: {summary(read_note(other, commit))}) and "
         f"by `./dev bench` (machine `{machine}`: "
-        f"{server_notes.summary(server_notes.read(machine, commit))}). The cluster's three "
+        f"{summary(read_note(machine, commit))}). The cluster's three "
         "nodes run on this machine with everything else, routed on loopback; clients and "
         "services are given all three and each connection picks one at random, so a request "
         "may cross a route. The ratio is cluster / one server of the figure shown (for "
         "throughput, of the rate).",
         "",
-        markdown_table(
+        markdown.table(
             ["", "one server, R1", "3-node cluster, R3", "cluster / one server"],
             comparison_rows(cluster, load(machine, commit, python=python)),
         ),

@@ -1,30 +1,17 @@
-"""The server a commit was measured against on a machine, as the benchmarks noted it
-(``.asv/servers/<machine>/<commit>.json``, see benchmarks/support/server_notes.py): read
-and compared.
-"""
+"""How the notes of the servers two runs measured read, and how the servers differ
+(the notes themselves: ``benchmarks/support/server_notes.py``)."""
 
 from __future__ import annotations
 
-import json
-
 from benchmarks.support.server_facts import SHAPE, shape
-from benchmarks.support.server_notes import note_path
-
-from .asv_results import REPO
 
 LABELS = {
-    "kind": "target",
+    "kind": "kind of server",
     "server_version": "nats-server",
     "jetstream": "JetStream",
     "cluster_size": "servers in the cluster",
     "stream_replicas": "events stream replicas",
 }
-
-
-def read(machine: str, commit: str) -> dict:
-    """The note, {} when there is none."""
-    path = note_path(REPO, machine, commit)
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def differences(base: dict, head: dict) -> list[str]:

@@ -5,36 +5,23 @@
   levels and the probes of the search for the maximum sustainable rate;
 - the percentile spectrum, HdrHistogram style: latency against 1/(1-p) on a log axis, one
   line per level; for RPC also without the coordinated-omission correction (dashed).
-
-    python -m tools.latency_plots [--machine NAME] [--commit REV] [--out DIR]
 """
 
 from __future__ import annotations
 
-import argparse
-import html
-import json
-import sys
 from pathlib import Path
 
-from .asv_results import REPO
-from .bench_table import default_machine
-from .repo import commit_hash, git
+from benchmarks.support.asv_layout import LAYOUT
+from benchmarks.support.latency_records import recorded
 
-LATENCY_DIR = REPO / ".asv" / "latency"
 PATHS = {"open-loop-rpc": "RPC round trip", "open-loop-events": "event, publish to handler"}
 TICKS = [50, 90, 99, 99.9, 99.99, 99.999]
 
 
-def recorded(machine: str, root: Path = LATENCY_DIR) -> dict[tuple[str, str], dict[str, dict]]:
-    """{(commit prefix, python): {kind: artifact}} of every commit with open-loop records."""
-    found: dict[tuple[str, str], dict[str, dict]] = {}
-    folder = root / machine
-    for path in sorted(folder.glob("*-py*-open-loop-*.json")) if folder.is_dir() else []:
-        commit, rest = path.stem.split("-py", 1)
-        python, kind = rest.split("-", 1)
-        found.setdefault((commit, python), {})[kind] = json.loads(path.read_text())
-    return found
+def records_of(commit: str, machine: str) -> dict[tuple[str, str], dict[str, dict]]:
+    """{(commit prefix, python): {kind: record}} of ``commit`` (a full hash) on ``machine``."""
+    found = recorded(LAYOUT.latency(machine))
+    return {key: kinds for key, kinds in found.items() if commit.startswith(key[0])}
 
 
 def _pyplot():
@@ -163,74 +150,3 @@ def draw(commit: str, python: str, artifacts: dict[str, dict], out_dir: Path) ->
         load_curve(artifacts, out_dir / f"{stem}-load.png", title),
         spectrum(artifacts, out_dir / f"{stem}-spectrum.png", title),
     ]
-
-
-def site(html_dir: Path, machine: str, root: Path = LATENCY_DIR) -> Path | None:
-    """``latency/index.html`` in the published site: every recorded commit, newest first,
-    with its two pictures. None when nothing was recorded."""
-    records = recorded(machine, root)
-    if not records:
-        return None
-    newest_first = git("rev-list", "--all").split()
-
-    def age(key: tuple[str, str]) -> int:
-        matches = [i for i, c in enumerate(newest_first) if c.startswith(key[0])]
-        return matches[0] if matches else len(newest_first)
-
-    out_dir = html_dir / "latency"
-    rows = []
-    for (commit, python), artifacts in sorted(records.items(), key=lambda kv: age(kv[0])):
-        pictures = draw(commit, python, artifacts, out_dir)
-        subject = _subject(commit)
-        images = "".join(
-            f'<img src="{p.name}" alt="{html.escape(p.stem)}" style="max-width:100%">'
-            for p in pictures
-        )
-        rows.append(f"<h3>{commit} (Python {python}) {html.escape(subject)}</h3>{images}")
-    page = out_dir / "index.html"
-    page.write_text(
-        "<!doctype html><meta charset=utf-8><title>aegis-sdk latency pictures</title>"
-        "<body style='font-family:sans-serif;margin:16px'>"
-        "<p><a href='../index.html'>back to the graphs</a></p>"
-        "<h1>Latency under load, per commit</h1>"
-        "<p>Open-loop measurements (latency from each call's intended start), drawn from "
-        f"the results of machine <code>{html.escape(machine)}</code>. Left: latency against "
-        "the offered rate; right: the percentile spectrum per offered rate.</p>"
-        + "".join(rows)
-        + "</body>"
-    )
-    return page
-
-
-def _subject(commit: str) -> str:
-    try:
-        return git("log", "-1", "--format=%s", commit)[:100]
-    except Exception:  # a commit this clone does not have
-        return ""
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--machine", default=None)
-    parser.add_argument("--commit", default="HEAD")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "latency")
-    parser.add_argument("--site", type=Path, default=None, help="write HTML_DIR/latency/")
-    args = parser.parse_args(argv)
-    machine = args.machine or default_machine()
-    if args.site:
-        page = site(args.site, machine)
-        print(page or f"no open-loop records on machine {machine!r}", file=sys.stderr)
-        return 0
-    commit = commit_hash(args.commit)
-    mine = {k: v for k, v in recorded(machine).items() if commit.startswith(k[0])}
-    if not mine:
-        print(f"no open-loop records for {commit[:8]} on machine {machine!r}", file=sys.stderr)
-        return 1
-    for (prefix, python), artifacts in mine.items():
-        for path in draw(prefix, python, artifacts, args.out):
-            print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

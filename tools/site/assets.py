@@ -16,9 +16,9 @@ import sys
 import tarfile
 from pathlib import Path
 
-from .asv_results import REPO
+from benchmarks.support.asv_layout import LAYOUT
 
-CACHE = REPO / ".asv" / "vendor"
+CACHE = LAYOUT.vendor_cache
 # (text identifying the CDN link, npm package spec, file in the package, local name)
 ASSETS = [
     ("jquery-3.3.1.min.js", "jquery@3.3.1", "dist/jquery.min.js", "jquery.min.js"),
@@ -80,11 +80,11 @@ def vendor(html_dir: Path) -> bool:
     """Rewrite html_dir/index.html to local copies; False if npm could not provide them."""
     index = html_dir / "index.html"
     text = index.read_text()
-    target = html_dir / "vendor"
-    target.mkdir(exist_ok=True)
+    vendored = html_dir / "vendor"
+    vendored.mkdir(exist_ok=True)
     try:
         for marker, spec, inner, local in ASSETS:
-            shutil.copyfile(_package(spec) / inner, target / local)
+            shutil.copyfile(_package(spec) / inner, vendored / local)
             text = _point_to(text, marker, f"vendor/{local}")
         fonts = _package("bootstrap@3.1.1") / "dist" / "fonts"
         shutil.copytree(fonts, html_dir / "fonts", dirs_exist_ok=True)
@@ -110,7 +110,3 @@ def _point_to(html: str, marker: str, local: str) -> str:
     else:
         tag = f'<link rel="stylesheet" href="{local}">'
     return html[: match.start()] + tag + html[match.end() :]
-
-
-if __name__ == "__main__":
-    sys.exit(0 if vendor(Path(sys.argv[1])) else 1)

@@ -2,27 +2,23 @@
 (perf.toml) to HEAD that change the SDK, without results on this machine for this Python,
 newest first. The baseline and HEAD are always among them.
 
-    python -m tools.history_commits --machine NAME --python X.Y [--all]  (one hash a line)
-
 The benchmarks always come from the working tree and asv builds the package of each
 commit, so a commit that changes neither ``aegis_sdk/`` nor its packaging measures the same
 code as its parent: measuring it again would cost minutes and add only noise (``--all``
 measures it anyway).
 
 asv's own ``--skip-existing-commits`` skips a commit with results of any Python, so a
-history on a second Python would measure nothing. Exit status 2 when the baseline is not on
-the first-parent history of HEAD.
+history on a second Python would measure nothing.
 """
 
 from __future__ import annotations
 
-import argparse
 import subprocess
-import sys
+
+from benchmarks.support.perf_config import baseline_revision
 
 from .asv_results import commits_with_results
-from .perf_config import baseline_commit
-from .repo import git
+from .git import commit_hash, git
 
 SDK_PATHS = ("aegis_sdk", "pyproject.toml")
 
@@ -41,30 +37,28 @@ def sdk_changes(first_parents: list[str], changed: set[str]) -> list[str]:
     return [c for i, c in enumerate(first_parents) if i in (0, last) or c in changed]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--machine", required=True)
-    parser.add_argument("--python", required=True)
-    parser.add_argument("--all", action="store_true", help="also commits that leave the SDK")
-    args = parser.parse_args(argv)
+MISSING = "the baseline (perf.toml) is not in this clone: fetch its history"
+
+
+def baseline_commit() -> str:
+    """The full hash of the baseline declared in perf.toml; LookupError when this clone
+    does not have it."""
     try:
-        base = baseline_commit()
+        return commit_hash(baseline_revision())
+    except subprocess.CalledProcessError:
+        raise LookupError(MISSING) from None
+
+
+def commits_to_measure(machine: str, python: str, every: bool = False) -> list[str]:
+    """What ``./dev history`` measures, newest first (``every``: also the commits that leave
+    the SDK alone); LookupError saying why there is no such list."""
+    base = baseline_commit()
+    try:
         history = pending(git("rev-list", "--first-parent", "HEAD").split(), base, set())
-        if not args.all:
+        if not every:
             changed = set(git("rev-list", "--first-parent", "HEAD", "--", *SDK_PATHS).split())
             history = sdk_changes(history, changed)
-        measured = commits_with_results(args.machine, python=args.python)
-        commits = [c for c in history if c not in measured]
-    except LookupError as exc:
-        print(exc, file=sys.stderr)
-        return 2
     except subprocess.CalledProcessError:
-        print("the baseline (perf.toml) is not in this clone: fetch its history", file=sys.stderr)
-        return 2
-    for commit in commits:
-        print(commit)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        raise LookupError(MISSING) from None
+    measured = commits_with_results(machine, python=python)
+    return [c for c in history if c not in measured]

@@ -1,0 +1,7 @@
+"""``python -m tools COMMAND [ARGS]``: see ``tools.commands``."""
+
+import sys
+
+from .commands import main
+
+sys.exit(main())

@@ -1,0 +1,2 @@
+"""The published site: asv's graphs made self-contained, the latency pictures' page, and a
+check in headless Chromium that the graphs really render."""
