@@ -6,9 +6,9 @@ import sys
 import pytest
 
 from benchmarks.support.gate_worker import MEASUREMENTS, METRICS
+from benchmarks.support.paired_rounds import Worker
 from tools.gate.judgement import Judgement, judge
 from tools.gate.markdown import render as markdown
-from tools.gate.workers import Worker
 
 BASE = [100.0, 104.0, 98.0, 101.0, 97.0, 103.0, 99.0, 102.0, 100.0, 96.0] * 3
 

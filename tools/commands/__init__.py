@@ -17,6 +17,7 @@ import textwrap
 from . import (
     baseline,
     bench,
+    changes,
     compare,
     cpu_split,
     gate,
@@ -41,6 +42,7 @@ COMMANDS = [
     lint,
     bench,
     history,
+    changes,
     gate,
     gate_drill,
     report,

@@ -1,9 +1,10 @@
 """The pull-request gate: is HEAD slower than the base it branched from?
 
 Better than one run of each side (``asv continuous``): both SDK versions are installed side
-by side (``environments``) and run at the same time in two worker processes (``workers``),
-which take short measurements in turn (base, head, head, base, ...), so whatever this shared
-machine does at a moment hits both alike. Each metric is judged on the per-round ratios
+by side (``benchmarks.support.sdk_environments``) and run at the same time in two worker
+processes (``benchmarks.support.paired_rounds``), which take short measurements in turn
+(base, head, head, base, ...), so whatever this shared machine does at a moment hits both
+alike. Each metric is judged on the per-round ratios
 head/base (``judgement``): a minimum effect on their median (5% for medians, CPU and
 throughput; 20% for tails, p99) and a sign test against noise. Measurements with a marginal
 result (a change between 0.6 and 1.6 times the minimum effect, or a larger one the sign test

@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 from benchmarks.support.gate_worker import MEASUREMENTS
+from benchmarks.support.paired_rounds import run_rounds
+from benchmarks.support.sdk_environments import environment
 
 from ..git import git
-from .environments import environment
 from .judgement import Judgement, judge
 from .markdown import render
-from .workers import run_rounds
 
 
 def default_base() -> str:

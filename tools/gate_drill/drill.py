@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from benchmarks.support.asv_layout import REPO
+from benchmarks.support.paired_rounds import Worker
+from benchmarks.support.sdk_environments import environment
 
-from ..gate.environments import environment
-from ..gate.workers import Worker
 from ..git import git
 from .patches import CASES, SLOW_EVENTS, SLOW_PATCH, SLOW_RPC, SLOW_SUBSCRIBER, TAIL
 from .tables import summary

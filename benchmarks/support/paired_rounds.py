@@ -1,5 +1,12 @@
-"""The gate's worker processes (``benchmarks/support/gate_worker.py``), one per side, and the
-rounds in which they take their measurements in turn."""
+"""Paired rounds: two worker processes, one per SDK, asked in turn for short measurements
+(``gate_worker``), so that whatever the machine does at a moment hits both alike; the
+per-round ratios head/base are what the gate judges and the history records.
+
+One pair of worker processes can sit several percent off for its whole life (up to 20%
+for serial RPC here), an offset that does not repeat with new processes. So a history point
+takes its rounds from many pairs of fresh processes, each judged by its median ratio, and
+keeps the median of those.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.support.asv_layout import REPO
-from benchmarks.support.json_lines import read_answer
-from benchmarks.support.server_under_test import server_under_test
+from .asv_layout import REPO
+from .gate_worker import MEASUREMENTS
+from .json_lines import read_answer
+from .percentiles import median
+from .server_under_test import server_under_test
+
+Samples = dict[str, dict[str, list[float]]]  # side -> metric -> one value per round
 
 
 class Worker:
@@ -21,7 +32,8 @@ class Worker:
 
     def __init__(self, python: Path, label: str, url: str | None = None) -> None:
         self.label = label
-        env = dict(os.environ, AEGIS_NATS_URL=url) if url else None
+        # the same string hashing in every process, so that no side gets a luckier layout
+        env = dict(os.environ, PYTHONHASHSEED="0", **({"AEGIS_NATS_URL": url} if url else {}))
         self._shim = tempfile.TemporaryDirectory()
         # only the benchmarks package on the path: aegis_sdk must come from the environment
         os.symlink(REPO / "benchmarks", Path(self._shim.name) / "benchmarks")
@@ -70,7 +82,9 @@ class Worker:
         self._shim.cleanup()
 
 
-def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, samples) -> None:
+def run_rounds(
+    pythons: dict[str, Path], measurements: list[str], rounds: int, samples: Samples
+) -> None:
     """``rounds`` rounds with a fresh worker per side, both on one server; in every round
     each measurement is taken on both sides back to back, the side going first alternating."""
     workers = {}
@@ -85,3 +99,31 @@ def run_rounds(pythons: dict[str, Path], measurements: list[str], rounds: int, s
                     for metric, value in workers[side].measure(name).items():
                         samples[side].setdefault(metric, []).append(value)
     print(f"  {rounds} rounds of {', '.join(measurements)} done", file=sys.stderr)
+
+
+def pair_ratios(samples: Samples) -> dict[str, float]:
+    """Each metric's median of its per-round ratios head/base."""
+    return {
+        metric: median([h / b for b, h in zip(base, samples["head"][metric], strict=True)])
+        for metric, base in samples["base"].items()
+    }
+
+
+def paired_point(
+    pythons: dict[str, Path], pairs: int, rounds: int, measurements: list[str] | None = None
+) -> dict[str, dict]:
+    """One point of the history: ``pairs`` runs of ``rounds`` rounds, each with fresh
+    processes and a fresh server; per metric the median of the pairs' median ratios (a
+    pair that sits far off moves it least), and the pairs' own."""
+    per_pair: list[dict[str, float]] = []
+    for _ in range(pairs):
+        samples: Samples = {"base": {}, "head": {}}
+        run_rounds(pythons, measurements or list(MEASUREMENTS), rounds, samples)
+        per_pair.append(pair_ratios(samples))
+    return {
+        metric: {
+            "ratio": median([p[metric] for p in per_pair]),
+            "pairs": [p[metric] for p in per_pair],
+        }
+        for metric in per_pair[0]
+    }
