@@ -143,9 +143,13 @@ class Store:
     # -- writing -----------------------------------------------------------------------
 
     def local_files(self) -> Iterator[tuple[str, Path]]:
+        """Every record file under the local folders; a machine's ``machine.json`` only
+        where that machine has results (a smoke run registers one and keeps none)."""
         for top, folder in self.folders.items():
             if folder.is_dir():
                 for path in sorted(folder.rglob("*.json")):
+                    if path.name == "machine.json" and len(list(path.parent.glob("*.json"))) < 2:
+                        continue
                     yield f"{top}/{path.relative_to(folder).as_posix()}", path
 
     def commit(self, parent: str | None, message: str) -> tuple[str | None, list[Problem]]:
@@ -232,3 +236,18 @@ def report(problems: Iterable[Problem], where: str) -> int:
     for problem in problems:
         print(f"{where}: refused {problem}", flush=True)
     return 1 if problems else 0
+
+
+def local_store() -> Store:
+    """This checkout's results branch, mirroring asv's results, the latency records and the
+    server notes under ``.asv``."""
+    from benchmarks.support.asv_layout import LAYOUT
+
+    return Store(
+        LAYOUT.root,
+        {
+            "results": LAYOUT.results,
+            "latency": LAYOUT.latency_records,
+            "servers": LAYOUT.server_notes,
+        },
+    )

@@ -27,14 +27,22 @@ class AsvLayout:
     def html(self) -> Path:
         return self._configured("html_dir", "html")
 
+    @property
+    def latency_records(self) -> Path:
+        """The open-loop benchmarks' latency records, a folder per machine."""
+        return self.asv / "latency"
+
     def latency(self, machine: str) -> Path:
-        """The open-loop benchmarks' latency records of ``machine``."""
-        return self.asv / "latency" / machine
+        return self.latency_records / machine
+
+    @property
+    def server_notes(self) -> Path:
+        """The notes of which server each commit was measured against, a folder per machine."""
+        _move_notes(self.asv / "targets", self.asv / "servers")
+        return self.asv / "servers"
 
     def servers(self, machine: str) -> Path:
-        """The notes of which server each commit was measured against on ``machine``."""
-        _move_notes(self.asv / "targets", self.asv / "servers")
-        return self.asv / "servers" / machine
+        return self.server_notes / machine
 
     def machine_records(self, machine: str) -> list[Path]:
         """Everything recorded under ``machine``: results, latency records, server notes."""
@@ -51,10 +59,6 @@ class AsvLayout:
     @property
     def python_links(self) -> Path:
         return self.asv / "pythons"
-
-    @property
-    def history_commits(self) -> Path:
-        return self.asv / "history-commits.txt"
 
     def _configured(self, key: str, default: str) -> Path:
         conf = json.loads((self.root / "asv.conf.json").read_text())

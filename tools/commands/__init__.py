@@ -17,6 +17,8 @@ import textwrap
 from . import (
     baseline,
     bench,
+    bisect,
+    bisect_step,
     changes,
     compare,
     cpu_split,
@@ -43,6 +45,8 @@ COMMANDS = [
     bench,
     history,
     changes,
+    bisect,
+    bisect_step,
     gate,
     gate_drill,
     report,

@@ -11,17 +11,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.support.asv_layout import LAYOUT
+from benchmarks.support.machine import machine_name
 
 from .. import asv_cli
 from ..git import git
 from ..history_selection import baseline_commit
 from . import assets, browser_check
+from .changes_page import write_page as write_changes
 from .latency_page import write_page
 
 
-def build(machine: str, html_dir: Path = LAYOUT.html) -> int:
+def build(machine: str | None, html_dir: Path = LAYOUT.html) -> int:
     """0 when every step worked; asv publish's status when the site could not be built, 1
-    when the pictures' page or the browser check failed."""
+    when the pictures' page or the browser check failed. The latency pictures are
+    ``machine``'s (None: the machine with the most latency records)."""
+    machine = machine or _most_recorded()
     try:
         git("tag", "-f", "perf-baseline", baseline_commit())
     except LookupError as exc:
@@ -38,6 +42,12 @@ def build(machine: str, html_dir: Path = LAYOUT.html) -> int:
         return 0
 
     status = _after_publishing(latency_page)
+
+    def changes_page() -> int:
+        print(write_changes(html_dir), file=sys.stderr)
+        return 0
+
+    status = _after_publishing(changes_page) or status
     if shutil.which("chromium"):
         shot = html_dir / "site.png"
         checked = _after_publishing(
@@ -64,3 +74,10 @@ def _shown(html_dir: Path) -> str:
         return str(html_dir.relative_to(LAYOUT.root))
     except ValueError:
         return str(html_dir)
+
+
+def _most_recorded() -> str:
+    folders = [f for f in LAYOUT.latency_records.glob("*") if f.is_dir()]
+    if not folders:
+        return machine_name()
+    return max(folders, key=lambda f: len(list(f.glob("*.json")))).name
