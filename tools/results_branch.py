@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -231,11 +232,19 @@ def invalid(path: str, data: bytes) -> str | None:
 
 
 def report(problems: Iterable[Problem], where: str) -> int:
-    """Print the refused files; 1 if there were any."""
+    """Print the refused files (on stderr); 1 if there were any."""
     problems = list(problems)
     for problem in problems:
-        print(f"{where}: refused {problem}", flush=True)
+        print(f"{where}: refused {problem}", file=sys.stderr, flush=True)
     return 1 if problems else 0
+
+
+def take_branch() -> int:
+    """Fetch the results branch and take what it holds into ``.asv``; 1 if a file was
+    refused (each named on stderr), else 0."""
+    store = local_store()
+    store.fetch()
+    return report(store.download(), "results branch")
 
 
 def local_store() -> Store:

@@ -48,7 +48,7 @@ def test_graphs_and_latency_pictures_render(tmp_path):
         project.save(commit, results)
     project.asv("publish")
     html = tmp_path / "html"
-    assert assets.vendor(html), "the site's libraries could not be fetched with npm"
+    assert assets.vendor(html), "the site's libraries could not be fetched from the registry"
     records = tmp_path / "latency" / "test-machine"
     records.mkdir(parents=True)
     for i, commit in enumerate(commits[-2:]):

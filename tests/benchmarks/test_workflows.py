@@ -39,3 +39,18 @@ def test_tests_run_on_every_supported_python_up_to_the_record_one():
     assert matrix == [f"3.{minor}" for minor in range(newest + 1) if f"3.{minor}" in supported]
     assert python_of(tests["steps"]) == "${{ matrix.python }}"
     assert [s["run"] for s in tests["steps"] if "run" in s] == ["./dev lint", "./dev test -q"]
+
+
+def test_the_history_is_planned_split_over_a_matrix_and_pushed_to_the_results_branch():
+    jobs = yaml.safe_load((WORKFLOWS / "performance.yml").read_text())["jobs"]
+    [plan] = [s for s in jobs["plan"]["steps"] if "--plan" in s.get("run", "")]
+    assert "./dev history --python 3.13 --plan" in plan["run"]
+    history = jobs["history"]
+    assert history["needs"] == "plan"
+    assert history["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.batches) }}"
+    assert history["permissions"]["contents"] == "write"
+    [measure] = [s for s in history["steps"] if "./dev history" in s.get("run", "")]
+    assert "--commits" in measure["run"] and "--push" in measure["run"]
+    publish = jobs["publish"]
+    assert set(publish["needs"]) == {"plan", "history"}
+    assert any("./dev site" in s.get("run", "") for s in publish["steps"])

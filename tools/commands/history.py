@@ -58,7 +58,7 @@ def run(args, extra: list[str]) -> int:
     version, links = measuring_python(args.python)
     machine = machine_name()
     store = results_branch.local_store()
-    status = _take_branch(store)
+    status = results_branch.take_branch()
     commits = _due(args, machine, version)
     if args.plan:
         print(json.dumps({"batch": plan(commits, args.plan)}))
@@ -81,11 +81,6 @@ def run(args, extra: list[str]) -> int:
     if args.no_site:
         return status
     return build(machine) or status
-
-
-def _take_branch(store: results_branch.Store) -> int:
-    store.fetch()
-    return results_branch.report(store.download(), "results branch")
 
 
 def _due(args, machine: str, version: str) -> list[str]:

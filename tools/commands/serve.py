@@ -25,9 +25,7 @@ def add_arguments(parser):
 
 def run(args, extra: list[str]) -> int:
     if not args.no_build:
-        store = results_branch.local_store()
-        store.fetch()
-        results_branch.report(store.download(), "results branch")
+        results_branch.take_branch()
         build(None)
     html = str(LAYOUT.html)
     print(f"serving {html} on http://127.0.0.1:{args.port}/", file=sys.stderr, flush=True)

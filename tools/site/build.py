@@ -33,7 +33,7 @@ def build(machine: str | None, html_dir: Path = LAYOUT.html) -> int:
     published = asv_cli.publish(None if html_dir == LAYOUT.html else html_dir)
     if published:
         return published
-    # its status does not count: without npm the CDN links stay, and the site works online
+    # its status does not count: without the registry the CDN links stay; online it works
     _after_publishing(lambda: assets.vendor(html_dir))
 
     def latency_page() -> int:
