@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from . import change_points
 from .asv_results import commits_with_results, load
 from .git import git
 from .history_selection import baseline_commit
@@ -47,3 +48,18 @@ def collect(machine: str, python: str, order: list[str] | None = None) -> list[S
         for key, by_commit in values.items()
     ]
     return sorted(series, key=lambda s: (not s.paired, s.key))
+
+
+def steps(
+    machine: str, python: str, with_asv: bool = False
+) -> list[tuple[str, change_points.Step]]:
+    """(detector, step) for every step of every series, paired series first: Otava's, and
+    with ``with_asv`` asv's own beside them."""
+    found = []
+    for series in collect(machine, python):
+        for step in change_points.find_steps(series.key, series.commits, series.values):
+            found.append(("otava", step))
+        if with_asv:
+            for step in change_points.asv_steps(series.key, series.commits, series.values):
+                found.append(("asv", step))
+    return found

@@ -23,7 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,13 +153,17 @@ class Store:
                         continue
                     yield f"{top}/{path.relative_to(folder).as_posix()}", path
 
-    def commit(self, parent: str | None, message: str) -> tuple[str | None, list[Problem]]:
-        """A commit on top of ``parent`` holding every local file that the branch lacks or
-        holds otherwise; None when there is nothing new."""
+    def commit(
+        self, parent: str | None, message: str, only: Callable[[str], bool] | None = None
+    ) -> tuple[str | None, list[Problem]]:
+        """A commit on top of ``parent`` holding every local file (of those ``only`` admits)
+        that the branch lacks or holds otherwise; None when there is nothing new."""
         present = self.files(parent) if parent else {}
         problems: list[Problem] = []
         changed: list[tuple[str, bytes]] = []
         for path, local in self.local_files():
+            if only is not None and not only(path):
+                continue
             data = local.read_bytes()
             reason = invalid(path, data)
             if reason:
@@ -182,12 +186,16 @@ class Store:
     def _blob_id(self, data: bytes) -> str:
         return self._git("hash-object", "--stdin", stdin=data).decode().strip()
 
-    def upload(self, message: str, *, push: bool = True) -> tuple[int, list[Problem]]:
-        """Commit what is new locally onto the branch, and push it; return how many commits
-        it took (0: nothing new) and the local files refused."""
+    def upload(
+        self, message: str, *, push: bool = True, only: Callable[[str], bool] | None = None
+    ) -> tuple[int, list[Problem]]:
+        """Commit what is new locally (of the files ``only`` admits: a run uploads what it
+        measured, so that an older local copy never replaces a newer result) onto the
+        branch, and push it; return how many commits it took (0: nothing new) and the local
+        files refused."""
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             tip = self.fetch() if push and self.has_remote() else self._tip(f"refs/heads/{BRANCH}")
-            made, problems = self.commit(tip, message)
+            made, problems = self.commit(tip, message, only)
             if made is None:
                 return 0, problems
             if not (push and self.has_remote()) or self._push(made):
@@ -260,3 +268,20 @@ def local_store() -> Store:
             "servers": LAYOUT.server_notes,
         },
     )
+
+
+def measured(machines: set[str], commits: list[str]) -> Callable[[str], bool]:
+    """The branch paths of what a run measured: the result files, latency records and
+    server notes of ``commits`` on ``machines``, their ``machine.json`` and asv's
+    ``benchmarks.json``."""
+    prefixes = tuple(c[:8] for c in commits)
+
+    def admitted(path: str) -> bool:
+        parts = path.split("/")
+        if parts == ["results", "benchmarks.json"]:
+            return True
+        if len(parts) != 3 or parts[1] not in machines:
+            return False
+        return parts[2] == "machine.json" or parts[2].startswith(prefixes)
+
+    return admitted

@@ -146,3 +146,25 @@ def push_file(store: Store, path: str, data: bytes) -> None:
     git(work, "add", path)
     git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "hand edit")
     git(work, "push", "-q", "origin", f"HEAD:{BRANCH}")
+
+
+def test_a_run_uploads_what_it_measured_and_never_an_older_local_copy(origin, tmp_path):
+    from tools.results_branch import measured
+
+    first = checkout(origin, tmp_path / "first")
+    write(first, "results", "ci/aaaa1111-py3.13.json", result("aaaa1111", 0.5))
+    first.upload("first")
+    second = checkout(origin, tmp_path / "second")
+    second.fetch()
+    second.download()
+    # the branch gets a newer measurement of aaaa1111; second's copy is now the older one
+    write(first, "results", "ci/aaaa1111-py3.13.json", result("aaaa1111", 0.6))
+    first.upload("again")
+    write(second, "results", "ci/bbbb2222-py3.13.json", result("bbbb2222", 0.7))
+    second.upload("bbbb", only=measured({"ci"}, ["bbbb2222" + "0" * 32]))
+    fresh = checkout(origin, tmp_path / "fresh")
+    fresh.fetch()
+    fresh.download()
+    got = json.loads((fresh.folders["results"] / "ci/aaaa1111-py3.13.json").read_text())
+    assert got == result("aaaa1111", 0.6)
+    assert (fresh.folders["results"] / "ci/bbbb2222-py3.13.json").exists()

@@ -13,7 +13,7 @@ from .. import change_points, markdown
 from ..asv_results import commits_with_results
 from ..git import git
 from ..pythons import running
-from ..record_series import collect
+from ..record_series import steps
 from .common import CommandFailed, add_machine, add_python
 
 NAME = "changes"
@@ -26,18 +26,6 @@ def add_arguments(parser):
     add_python(parser, help="whose results (default: the record's Python where it has any)")
     parser.add_argument("--asv", action="store_true", help="also asv's own step detection")
     parser.add_argument("--markdown", default=None, help="also write the table to this file")
-
-
-def find(machine: str, python: str, with_asv: bool = False) -> list[tuple[str, change_points.Step]]:
-    """(detector, step) for every step of every series, paired series first."""
-    found = []
-    for series in collect(machine, python):
-        for step in change_points.find_steps(series.key, series.commits, series.values):
-            found.append(("otava", step))
-        if with_asv:
-            for step in change_points.asv_steps(series.key, series.commits, series.values):
-                found.append(("asv", step))
-    return found
 
 
 def table(found: list[tuple[str, change_points.Step]], with_detector: bool = False) -> str:
@@ -71,7 +59,7 @@ def python_with_results(machine: str, requested: str | None) -> str:
 def run(args, extra: list[str]) -> int:
     machine = args.machine or machine_name()
     python = python_with_results(machine, args.python)
-    found = find(machine, python, args.asv)
+    found = steps(machine, python, args.asv)
     if not found:
         print(f"no change points in the series of {machine}, Python {python}")
         return 0

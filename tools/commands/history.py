@@ -72,7 +72,9 @@ def run(args, extra: list[str]) -> int:
     if commits:
         status = _measure(commits, machine, absolute, version, links, args.paired_only, extra)
         made, problems = store.upload(
-            f"results of {len(commits)} commit(s) on {machine}, Python {version}", push=args.push
+            f"results of {len(commits)} commit(s) on {machine}, Python {version}",
+            push=args.push,
+            only=results_branch.measured({machine, absolute}, commits),
         )
         status = status or results_branch.report(problems, "upload")
         print(f"results branch: {'updated' if made else 'nothing new'}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from statistics import fmean, median, pstdev
 
 from .. import markdown
+from ..change_points import asv_steps
 
 
 def drills(outcomes: list[dict]) -> str:
@@ -41,6 +42,11 @@ def drills(outcomes: list[dict]) -> str:
         f"{commits - steps} unchanged commits. Time per commit: median {median(seconds):.0f} s, "
         f"at most {max(seconds):.0f} s.",
     ]
+    asv_named, asv_false = asv_detection(outcomes)
+    lines.append(
+        f"asv's own step detection (asv.step_detect) on the same series: {asv_named} of "
+        f"{steps} named at their exact commit, {asv_false} steps at unchanged commits."
+    )
     falses = [
         f"{outcome['commits'][f['index']][:8]} {f['metric']} {f['change']:+.1%}"
         for outcome in outcomes
@@ -70,3 +76,20 @@ def aa(outcome: dict) -> str:
         f"{outcome['pairs']} runs of {outcome['rounds']} paired rounds a point; "
         f"{median(seconds):.0f} s a point (at most {max(seconds):.0f} s).",
     ])  # fmt: skip
+
+
+def asv_detection(outcomes: list[dict]) -> tuple[int, int]:
+    """Steps named exactly and commits wrongly named, by asv's own detection over the same
+    ratio series."""
+    named = false = 0
+    for outcome in outcomes:
+        commits = outcome["commits"]
+        found = {
+            commits.index(step.commit)
+            for metric, values in outcome["ratios"].items()
+            for step in asv_steps(metric, commits[: len(values)], values)
+        }
+        injected = {s["index"] for s in outcome["steps"]}
+        named += len(found & injected)
+        false += len(found - injected)
+    return named, false

@@ -17,6 +17,7 @@ from .event_loops import event_loops_section
 from .events import events_section
 from .memory import memory_section
 from .open_loop import open_loop_section
+from .paired import changes_section, paired_section
 from .recommendations import recommendations_section
 from .results import Results
 from .rpc import rpc_section
@@ -52,6 +53,8 @@ def render(
             f"with Python {python}. Every figure below is a measured benchmark result; see "
             "docs/benchmarks.md for how each is measured and how noisy it is.",
         ],
+        paired_section(res),
+        changes_section(machine, python),
         summary_section(res, profile),
         rpc_section(res),
         open_loop_section(res, pictures or []),

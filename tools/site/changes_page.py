@@ -10,8 +10,8 @@ from pathlib import Path
 
 from benchmarks.support.asv_layout import LAYOUT
 
-from ..commands.changes import find
 from ..git import git
+from ..record_series import steps
 
 
 def recorded(results: Path = LAYOUT.results) -> list[tuple[str, str]]:
@@ -27,7 +27,7 @@ def recorded(results: Path = LAYOUT.results) -> list[tuple[str, str]]:
 def write_page(html_dir: Path) -> Path:
     sections = []
     for machine, python in recorded():
-        rows = "".join(_row(step) for _, step in find(machine, python))
+        rows = "".join(_row(step) for _, step in steps(machine, python))
         body = (
             f"<table border=1 cellpadding=4 style='border-collapse:collapse'>{_HEAD}{rows}</table>"
             if rows
