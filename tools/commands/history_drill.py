@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 from .. import history_drill as drill_package
-from ..history_drill.drill import aa_points, history_drill
+from ..history_drill.drill import aa_points, history_drill, resume
 from ..history_drill.tables import aa, drills
 
 NAME = "history-drill"
 SYNOPSIS = (
-    "[--commits N] [--steps N] [--seed N] [--json FILE] | --aa N [--json FILE] | --table FILE ..."
+    "[--commits N] [--steps N] [--seed N] [--json FILE] | --resume FILE | --aa N [--json FILE]"
+    " | --table FILE ..."
 )
 SUMMARY = "the history's rates: steps named at their commit, false change points (or --aa)"
 DESCRIPTION = drill_package.__doc__
@@ -24,6 +25,7 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--aa", type=int, default=0, metavar="N", help="N A/A points instead")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--resume", type=Path, default=None, help="a stopped drill's --json file")
     parser.add_argument("--table", type=Path, nargs="+", default=None, help="earlier --json files")
 
 
@@ -39,6 +41,9 @@ def run(args, extra: list[str]) -> int:
         return 0
     if args.aa:
         print(aa(aa_points(args.aa, args.json)))
+        return 0
+    if args.resume:
+        print(drills([resume(args.resume)]))
         return 0
     print(drills([history_drill(args.commits, args.steps, args.seed, args.json)]))
     return 0

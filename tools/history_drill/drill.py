@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,35 +47,53 @@ def scratch_clone(tmp: Path) -> tuple[Path, str]:
 
 def history_drill(commits: int, steps: int, seed: int, json_out: Path | None) -> dict:
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="history-drill-") as tmp:
-        clone, base = scratch_clone(Path(tmp))
-        spins = baseline_times(base)
-        chosen = plan(commits, steps, rng)
-        service = clone / "aegis_sdk" / "application" / "service.py"
-        base_source = service.read_text()
-        hashes = []
-        for index in range(commits):
-            service.write_text(source(base_source, levels_at(chosen, index), spins, index))
-            hashes.append(commit(clone, f"history drill: commit {index}"))
-        outcome = {
-            "base": base,
-            "seed": seed,
-            "python": running(),
-            "pairs": PAIRS,
-            "rounds": ROUNDS,
-            "spins_us": {path: spins[path] * 1e6 for path in PATHS},
-            "commits": hashes,
-            "steps": [s.to_json() for s in chosen],
-            "seconds": [],
-        }
-        for index, commit_hash in enumerate(hashes):
-            t0 = time.perf_counter()
-            _history(clone, commit_hash)
-            outcome["seconds"].append(time.perf_counter() - t0)
-            print(f"commit {index + 1}/{commits}: {outcome['seconds'][-1]:.0f} s", file=sys.stderr)
-            outcome["ratios"] = _ratios(clone, hashes[: index + 1])
-            if json_out:
-                json_out.write_text(json.dumps(outcome, indent=1))
+    scratch = Path(tempfile.mkdtemp(prefix="history-drill-"))
+    clone, base = scratch_clone(scratch)
+    spins = baseline_times(base)
+    chosen = plan(commits, steps, rng)
+    service = clone / "aegis_sdk" / "application" / "service.py"
+    base_source = service.read_text()
+    hashes = []
+    for index in range(commits):
+        service.write_text(source(base_source, levels_at(chosen, index), spins, index))
+        hashes.append(commit(clone, f"history drill: commit {index}"))
+    outcome = {
+        "base": base,
+        "seed": seed,
+        "python": running(),
+        "pairs": PAIRS,
+        "rounds": ROUNDS,
+        "base_times_us": {path: spins[path] * 1e6 for path in PATHS},
+        "commits": hashes,
+        "steps": [s.to_json() for s in chosen],
+        "seconds": [],
+        "scratch": str(scratch),
+    }
+    return _measure(outcome, json_out)
+
+
+def resume(json_file: Path) -> dict:
+    """Go on with a drill that stopped: its JSON file names the scratch clone that still holds
+    its commits and the results measured so far."""
+    outcome = json.loads(json_file.read_text())
+    if not Path(outcome.get("scratch", ""), "repo").is_dir():
+        raise SystemExit(f"{json_file}: the drill's scratch clone is gone; run the drill again")
+    return _measure(outcome, json_file)
+
+
+def _measure(outcome: dict, json_out: Path | None) -> dict:
+    scratch = Path(outcome["scratch"])
+    clone, hashes = scratch / "repo", outcome["commits"]
+    for index in range(len(outcome["seconds"]), len(hashes)):
+        t0 = time.perf_counter()
+        _history(clone, hashes[index])
+        outcome["seconds"].append(time.perf_counter() - t0)
+        print(f"commit {index + 1}/{len(hashes)}: {outcome['seconds'][-1]:.0f} s", file=sys.stderr)
+        outcome["ratios"] = _ratios(clone, hashes[: index + 1])
+        if json_out:
+            json_out.write_text(json.dumps(outcome, indent=1))
+    shutil.rmtree(scratch)
+    del outcome["scratch"]
     outcome.update(score(outcome))
     if json_out:
         json_out.write_text(json.dumps(outcome, indent=1))
