@@ -6,6 +6,12 @@ it is significant, so the same data always gives the same answer (MongoDB's orig
 E-Divisive uses a permutation test and varies from run to run). Its analysis core needs
 only numpy and scipy; the package is installed without its database and chat clients.
 
+A step must also be at least 2% and at least 3 times the spread of one point of its own
+series (estimated from the differences between neighbouring points, which a step moves only
+once): a noisy series, such as a live subscriber's end-to-end latency on 2 cores, drifts
+by a few percent over a stretch of commits, and a t-test over that stretch calls it
+significant although no commit moved it.
+
 A step is reported at the first commit of the new level, with the mean before and after
 (between the neighbouring change points), the relative change and the t-test's p-value.
 asv's own detection (``asv.step_detect``: an L1 piecewise-constant fit with a penalty) is
@@ -17,10 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import median
 
 MAX_PVALUE = 0.001  # otava's default: a false step at about one point in a thousand
 WINDOW = 20  # points each side that a candidate is judged on (otava: window_len)
 MIN_CHANGE = 0.02  # smaller steps are not reported: below what the record can resolve
+NOISE_MULTIPLE = 3  # nor steps within 3 times the spread of one point of that series
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,9 @@ def find_steps(
     commits, values = points(commits, values)
     if len(values) < 4:
         return []
+    smallest = max(min_change, NOISE_MULTIPLE * point_spread(values))
     found, _ = compute_change_points(
-        values, window_len=window, max_pvalue=max_pvalue, min_magnitude=min_change
+        values, window_len=window, max_pvalue=max_pvalue, min_magnitude=smallest
     )
     steps = []
     for point in sorted(found, key=lambda p: p.index):
@@ -80,6 +89,17 @@ def find_steps(
             )
         )
     return steps
+
+
+def point_spread(values: Sequence[float]) -> float:
+    """The relative standard deviation of one point, from the differences between neighbours
+    (a step moves only one of them), robustly: the median absolute deviation, scaled."""
+    diffs = [b - a for a, b in zip(values, values[1:], strict=False)]
+    if len(diffs) < 3:
+        return 0.0
+    centre = median(diffs)
+    mad = median([abs(d - centre) for d in diffs])
+    return 1.4826 * mad / math.sqrt(2) / abs(median(values))
 
 
 def asv_steps(series: str, commits: Sequence[str], values: Sequence[float | None]) -> list[Step]:

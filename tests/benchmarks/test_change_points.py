@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from tools.change_points import asv_steps, find_steps
+from tools import change_points
+from tools.change_points import asv_steps, find_steps, point_spread
 
 COMMITS = [f"{i:040x}" for i in range(40)]
 
@@ -31,6 +32,24 @@ def test_each_step_is_named_at_its_first_commit():
 def test_an_unchanged_series_has_no_step():
     for seed in range(5):
         assert find_steps("rpc_p50", COMMITS, series({}, noise=0.01, seed=seed)) == []
+
+
+def test_a_shift_within_a_noisy_series_own_spread_is_not_a_step(monkeypatch):
+    # 3% noise a point: a stretch of 8 points 7% higher, which the t-test alone calls two
+    # steps, is not reported; a 15% step in the same noise is
+    noisy = series({}, noise=0.03)
+    drifted = [v * 1.07 if 22 <= i < 30 else v for i, v in enumerate(noisy)]
+    assert find_steps("delivery_e2e_p50", COMMITS, drifted) == []
+    with monkeypatch.context() as patched:
+        patched.setattr(change_points, "NOISE_MULTIPLE", 0)
+        assert len(find_steps("delivery_e2e_p50", COMMITS, drifted)) == 2
+    stepped = series({20: 0.15}, noise=0.03)
+    assert [s.commit for s in find_steps("delivery_e2e_p50", COMMITS, stepped)] == [COMMITS[20]]
+
+
+def test_point_spread_ignores_a_step():
+    values = series({20: 0.50}, noise=0.01)
+    assert 0.005 < point_spread(values) < 0.02
 
 
 def test_commits_without_a_value_are_left_out():
