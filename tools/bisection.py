@@ -4,8 +4,9 @@ The two ends are measured side by side first (``reference``): the metric's ratio
 is the step to look for. Then ``git bisect`` runs without checking anything out (the
 benchmarks and tools stay those of the working tree; each commit's SDK is installed in an
 environment of its own) and asks, for each commit it picks, ``bisect-step``: that commit
-is measured side by side with GOOD, and it is "bad" when its ratio is nearer the step than
-1.00. A measurement that fails makes git skip the commit.
+is measured side by side with GOOD exactly as the ends were (every measurement, as many
+pairs of processes as a history point), and it is "bad" when its ratio is nearer the step
+than 1.00. A measurement that fails makes git skip the commit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from benchmarks.support.sdk_environments import environment
 
 from .git import git
 
-PAIRS, ROUNDS = 12, 10
+PAIRS, ROUNDS = 20, 10  # a history point's (benchmarks/against_baseline.py)
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,10 @@ class Reading:
         return len(side) / len(self.pairs)
 
 
-def measurement_of(metric: str) -> str:
-    return next(name for name, metrics in MEASUREMENTS.items() if metric in metrics)
-
-
-def measure(good: str, commit: str, measurements: list[str], pairs: int, rounds: int) -> dict:
+def measure(good: str, commit: str, pairs: int, rounds: int) -> dict:
+    """``commit`` against ``good``, side by side: every measurement, as a history point."""
     pythons = {"base": environment(good), "head": environment(commit)}
-    return paired_point(pythons, pairs, rounds, measurements)
+    return paired_point(pythons, pairs, rounds, list(MEASUREMENTS))
 
 
 def readings(point: dict) -> list[Reading]:

@@ -25,7 +25,7 @@ def add_arguments(parser):
 def run(args, extra: list[str]) -> int:
     good, bad = commit_hash(args.good), commit_hash(args.bad)
     print(f"bisect: measuring {bad[:8]} (BAD) against {good[:8]} (GOOD)", flush=True)
-    point = bisection.measure(good, bad, list(bisection.MEASUREMENTS), args.pairs, args.rounds)
+    point = bisection.measure(good, bad, args.pairs, args.rounds)
     found = bisection.readings(point)
     print(bisection.table(found), flush=True)
     try:

@@ -1,5 +1,5 @@
 """One step of ``./dev bisect``, as ``git bisect run`` calls it: the commit git picked
-(BISECT_HEAD) measured side by side with GOOD on one metric; exit 1 when its ratio is
+(BISECT_HEAD) measured side by side with GOOD as the ends were; exit 1 when its ratio is
 nearer BAD's step than 1.00 ("bad"), 0 otherwise, 125 (skip) when it cannot be measured."""
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ def add_arguments(parser):
 
 def run(args, extra: list[str]) -> int:
     commit = commit_hash("BISECT_HEAD")
-    measurement = bisection.measurement_of(args.metric)
     try:
-        point = bisection.measure(args.good, commit, [measurement], args.pairs, args.rounds)
+        point = bisection.measure(args.good, commit, args.pairs, args.rounds)
     except Exception as exc:  # a commit that cannot be built or run: git skips it
         print(f"step {commit[:8]}: cannot be measured ({exc}); skipped", flush=True)
         return SKIP
