@@ -31,7 +31,7 @@ def add_arguments(parser):
 
 def run(args, extra: list[str]) -> int:
     if args.table:
-        outcomes = [json.loads(path.read_text()) for path in args.table]
+        outcomes = [o for path in args.table for o in _outcomes(json.loads(path.read_text()))]
         drilled = [o for o in outcomes if "steps" in o]
         for outcome in outcomes:
             if "points" in outcome:
@@ -47,3 +47,11 @@ def run(args, extra: list[str]) -> int:
         return 0
     print(drills([history_drill(args.commits, args.steps, args.seed, args.json)]))
     return 0
+
+
+def _outcomes(loaded: dict) -> list[dict]:
+    """One drill's or A/A run's outcome, or the record's file that keeps them all
+    (``docs/history_drill.json``: ``{"aa": ..., "drills": [...]}``)."""
+    if "drills" in loaded or "aa" in loaded:
+        return [loaded["aa"], *loaded["drills"]] if "aa" in loaded else loaded["drills"]
+    return [loaded]

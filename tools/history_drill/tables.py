@@ -55,6 +55,17 @@ def drills(outcomes: list[dict]) -> str:
     ]
     if falses:
         lines.append("False change points: " + "; ".join(falses) + ".")
+    rescored = [o for o in outcomes if "scored_as_run" in o]
+    if rescored:
+        lines.append(
+            "Scored by the rule the drill ran with instead: "
+            + "; ".join(
+                f"seed {o['seed']}: {len(o['scored_as_run']['named'])} named, "
+                f"false at {[o['commits'][i][:8] for i in o['scored_as_run']['false']]}"
+                for o in rescored
+            )
+            + "."
+        )
     return "\n".join(lines)
 
 

@@ -20,16 +20,24 @@ from . import assets, browser_check
 from .changes_page import write_page as write_changes
 from .latency_page import write_page
 
+TAG = "perf-baseline"
+
 
 def build(machine: str | None, html_dir: Path = LAYOUT.html) -> int:
     """0 when every step worked; asv publish's status when the site could not be built, 1
     when the pictures' page or the browser check failed. The latency pictures are
     ``machine``'s (None: the machine with the most latency records)."""
     machine = machine or _most_recorded()
+    marker: str | None = None
     try:
-        git("tag", "-f", "perf-baseline", baseline_commit())
+        baseline = baseline_commit()
+        git("tag", "-f", TAG, baseline)
     except LookupError as exc:
         print(f"site: the baseline is not marked: {exc}", file=sys.stderr)
+    else:
+        marker = marker_to_check(baseline, LAYOUT.results)
+        if marker is None:
+            print("site: the baseline has no results yet, so no graph can mark it")
     published = asv_cli.publish(None if html_dir == LAYOUT.html else html_dir)
     if published:
         return published
@@ -51,11 +59,17 @@ def build(machine: str | None, html_dir: Path = LAYOUT.html) -> int:
     if shutil.which("chromium"):
         shot = html_dir / "site.png"
         checked = _after_publishing(
-            lambda: browser_check.run(html_dir, screenshot=shot, pictures=True)
+            lambda: browser_check.run(html_dir, screenshot=shot, expect_tag=marker, pictures=True)
         )
         status = status or checked
     print(f"site: {_shown(html_dir)}/index.html (serve it with: ./dev serve)")
     return status
+
+
+def marker_to_check(baseline: str, results: Path) -> str | None:
+    """The tag every graph must draw: none while the baseline has no results to draw it on
+    (a record started with ``./dev history --commits``)."""
+    return TAG if any(results.glob(f"*/{baseline[:8]}-*.json")) else None
 
 
 def _after_publishing(step: Callable[[], int | bool]) -> int:
