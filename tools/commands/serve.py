@@ -28,6 +28,7 @@ def run(args, extra: list[str]) -> int:
         results_branch.take_branch()
         build(None)
     html = str(LAYOUT.html)
+    sys.stdout.flush()  # what the build printed, before exec replaces this process
     print(f"serving {html} on http://127.0.0.1:{args.port}/", file=sys.stderr, flush=True)
     server = ["-m", "http.server", "--directory", html, "--bind", "127.0.0.1", args.port]
     os.execv(sys.executable, [sys.executable, *server])
