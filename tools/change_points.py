@@ -95,11 +95,12 @@ def point_spread(values: Sequence[float]) -> float:
     """The relative standard deviation of one point, from the differences between neighbours
     (a step moves only one of them), robustly: the median absolute deviation, scaled."""
     diffs = [b - a for a, b in zip(values, values[1:], strict=False)]
-    if len(diffs) < 3:
+    level = abs(median(values))
+    if len(diffs) < 3 or level == 0:
         return 0.0
     centre = median(diffs)
     mad = median([abs(d - centre) for d in diffs])
-    return 1.4826 * mad / math.sqrt(2) / abs(median(values))
+    return 1.4826 * mad / math.sqrt(2) / level
 
 
 def asv_steps(series: str, commits: Sequence[str], values: Sequence[float | None]) -> list[Step]:

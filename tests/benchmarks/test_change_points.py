@@ -52,6 +52,11 @@ def test_point_spread_ignores_a_step():
     assert 0.005 < point_spread(values) < 0.02
 
 
+def test_a_series_of_zeros_has_no_step():  # e.g. events lost: 0 at every commit
+    assert point_spread([0.0] * 40) == 0.0
+    assert find_steps("delivery.EventDelivery.track_lost_events", COMMITS, [0.0] * 40) == []
+
+
 def test_commits_without_a_value_are_left_out():
     values: list[float | None] = series({20: 0.10}, noise=0.01)
     values[5] = values[19] = None
