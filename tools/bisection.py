@@ -17,13 +17,14 @@ import sys
 from dataclasses import dataclass
 from statistics import median
 
+from benchmarks import against_baseline
 from benchmarks.support.gate_worker import MEASUREMENTS, METRICS
 from benchmarks.support.paired_rounds import paired_point
 from benchmarks.support.sdk_environments import environment
 
 from .git import git
 
-PAIRS, ROUNDS = 20, 10  # a history point's (benchmarks/against_baseline.py)
+PAIRS, ROUNDS = against_baseline.PAIRS, against_baseline.ROUNDS  # as a history point
 
 
 @dataclass(frozen=True)

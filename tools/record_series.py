@@ -12,6 +12,7 @@ from .git import git
 from .history_selection import baseline_commit
 
 RATIO_MODULE = "against_baseline."  # the series paired with the baseline lead
+PAIRED = RATIO_MODULE + "PairedRatios.track_"  # + a gate metric
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from ..change_points import find_steps
 from ..gate_drill.drill import baseline_times, commit
 from ..git import git
 from ..pythons import running
+from ..record_series import PAIRED
 from .plan import PATHS, levels_at, plan, source
 
 MACHINE = "history-drill"
-PAIRED = "against_baseline.PairedRatios.track_"
 
 
 def scratch_clone(tmp: Path) -> tuple[Path, str]:

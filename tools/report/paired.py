@@ -7,10 +7,8 @@ from benchmarks.support.gate_worker import METRICS
 
 from .. import markdown
 from ..git import git
-from ..record_series import steps
+from ..record_series import PAIRED, steps
 from .results import Results
-
-PAIRED = "against_baseline.PairedRatios.track_"
 
 
 def paired_section(res: Results) -> list[str]:
